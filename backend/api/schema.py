@@ -1,0 +1,60 @@
+"""The one GraphQL schema: every app's queries, mutations and subscriptions assembled here."""
+
+from __future__ import annotations
+
+import strawberry
+import strawberry_django
+from django.conf import settings
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from backend.accounts.graphql.mutations import AccountMutation
+from backend.accounts.graphql.queries import AccountQuery
+
+
+@strawberry.type
+class NodeQuery:
+    node: relay.Node | None = strawberry_django.node(
+        description="Fetch any object by its global ID; null when it does not exist or is hidden."
+    )
+
+
+Query = merge_types("Query", (NodeQuery, AccountQuery))
+Mutation = merge_types("Mutation", (AccountMutation,))
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions; keep the errors a client can act on (syntax, validation)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def build_extensions() -> list:
+    extensions = [
+        lambda: QueryDepthLimiter(max_depth=settings.GRAPHQL_MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.GRAPHQL_MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        DjangoOptimizerExtension,
+    ]
+    if not settings.DEBUG:
+        extensions.append(
+            lambda: MaskErrors(
+                should_mask_error=should_mask_error, error_message="Internal server error."
+            )
+        )
+    return extensions
+
+
+schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=build_extensions())

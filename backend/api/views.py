@@ -1,0 +1,150 @@
+"""GraphQL over HTTP at /graphql, following the GraphQL-over-HTTP specification."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cross_web import HTTPException
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from strawberry.django.views import GraphQLView, TemporalHttpResponse
+from strawberry.schema.exceptions import InvalidOperationTypeError
+
+from backend.api.auth import user_from_session_token
+from backend.common.graphql import Context
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+def _wants_graphql_response(request: HttpRequest) -> bool:
+    accept = request.headers.get("Accept", "")
+    return GRAPHQL_RESPONSE in accept
+
+
+def error_response(
+    request: HttpRequest, status: int, message: str, code: str, **headers: str
+) -> HttpResponse:
+    content_type = GRAPHQL_RESPONSE if _wants_graphql_response(request) else JSON
+    body = json.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    response = HttpResponse(body, status=status, content_type=f"{content_type}; charset=utf-8")
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
+    def view(request: HttpRequest) -> None:  # pragma: no cover - never called
+        return None
+
+    return CsrfViewMiddleware(lambda _: HttpResponse()).process_view(request, view, (), {})
+
+
+_HTTP_ERROR_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class TownGraphQLView(GraphQLView):
+    """Authenticates the caller, then runs the operation.
+
+    An ``X-Session-Token`` header (allauth's app client) needs no CSRF token: no browser sends it
+    on its own. A request that relies on the session cookie must carry the CSRF token on POST,
+    or it is refused before anything runs. A wrong token is an authentication error, never an
+    anonymous request.
+    """
+
+    allow_queries_via_get = True
+    multipart_uploads_enabled = True
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ("GET", "POST"):
+            return error_response(
+                request,
+                405,
+                "GraphQL is served over GET (queries) and POST.",
+                "METHOD_NOT_ALLOWED",
+                Allow="GET, POST",
+            )
+        token = request.headers.get("X-Session-Token")
+        if token is not None:
+            user = user_from_session_token(token)
+            if user is None:
+                return error_response(
+                    request,
+                    401,
+                    "The session token is invalid or has expired. Sign in again.",
+                    "UNAUTHENTICATED",
+                    **{"WWW-Authenticate": "X-Session-Token"},
+                )
+            request.user = user
+        elif (
+            request.method == "POST"
+            and request.user.is_authenticated
+            and _csrf_refusal(request) is not None
+        ):
+            return error_response(
+                request,
+                403,
+                "CSRF verification failed: send the X-CSRFToken header with the csrftoken "
+                "cookie's value.",
+                "CSRF_FAILED",
+            )
+        if request.method == "POST":
+            content_type = request.content_type or ""
+            if content_type not in (JSON, "multipart/form-data"):
+                return error_response(
+                    request,
+                    415,
+                    "Send the operation as application/json (or multipart/form-data for uploads).",
+                    "UNSUPPORTED_MEDIA_TYPE",
+                )
+        try:
+            return self.run(request=request)
+        except HTTPException as error:
+            status = error.status_code
+            if request.method == "GET" and isinstance(error.__cause__, InvalidOperationTypeError):
+                return error_response(
+                    request,
+                    405,
+                    "Mutations are only accepted over POST.",
+                    "METHOD_NOT_ALLOWED",
+                    Allow="POST",
+                )
+            return error_response(
+                request, status, error.reason, _HTTP_ERROR_CODES.get(status, "BAD_REQUEST")
+            )
+
+    def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
+        return Context(request=request, response=response)
+
+    def get_sub_response(self, request: HttpRequest) -> TemporalHttpResponse:
+        response = TemporalHttpResponse()
+        response.graphql_response_format = _wants_graphql_response(request)
+        return response
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        return settings.DEBUG and super().should_render_graphql_ide(request)
+
+    def create_response(self, response_data: Any, sub_response: TemporalHttpResponse) -> Any:
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response_format", False):
+            response["Content-Type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+            # A request error (syntax, validation) executes nothing and has no data.
+            if (
+                isinstance(response_data, dict)
+                and response_data.get("data") is None
+                and response_data.get("errors")
+            ):
+                response.status_code = 400
+        else:
+            response["Content-Type"] = f"{JSON}; charset=utf-8"
+        return response

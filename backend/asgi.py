@@ -1,0 +1,23 @@
+"""One ASGI application: Django over HTTP, GraphQL over WebSocket (Channels)."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import path  # noqa: E402
+
+from backend.api.consumers import graphql_consumer  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        # The consumer checks the Origin itself: browsers on a foreign origin are refused,
+        # native apps (which send no Origin) are admitted.
+        "websocket": AuthMiddlewareStack(URLRouter([path("graphql", graphql_consumer())])),
+    }
+)

@@ -1,0 +1,51 @@
+"""What every app's GraphQL layer shares: the request context and the shape of errors as data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from django.contrib.auth.models import AnonymousUser
+from strawberry.types import Info
+
+from backend.common.errors import ActionError
+
+
+@dataclass
+class Context:
+    """Per-operation context. ``request`` is the Django request, or the consumer on a WebSocket."""
+
+    request: Any
+    response: Any = None
+    connection_params: dict[str, Any] | None = None
+    cache: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def user(self) -> Any:
+        user = getattr(self.request, "user", None)
+        if user is None:
+            scope = getattr(self.request, "scope", None) or {}
+            user = scope.get("user")
+        return user if user is not None else AnonymousUser()
+
+
+def viewer(info: Info) -> Any:
+    """The user on whose behalf this operation runs (AnonymousUser when nobody is signed in)."""
+    return info.context.user
+
+
+def errors_from(error: ActionError, error_type: type, code_enum: type) -> list[Any]:
+    """Turn an action's failure into the app's typed GraphQL errors."""
+    return [
+        error_type(field=item.field, message=item.message, code=code_enum(item.code))
+        for item in error.errors
+    ]
+
+
+@strawberry.interface(description="An expected failure of a mutation: nothing was changed.")
+class UserError:
+    field: str | None = strawberry.field(
+        description="The input field at fault, as a dotted path; null when no single field is."
+    )
+    message: str = strawberry.field(description="A sentence a person can read.")

@@ -36,20 +36,19 @@ def declared_role_permissions() -> dict[str, set[str]]:
 def roles_sync() -> None:
     """Create the role groups and give each exactly the permissions the apps declare."""
     declared = declared_role_permissions()
+    wanted = set().union(*declared.values())
+    by_name = {
+        f"{permission.content_type.app_label}.{permission.codename}": permission
+        for permission in Permission.objects.select_related("content_type")
+        if f"{permission.content_type.app_label}.{permission.codename}" in wanted
+    }
     for role, names in declared.items():
         group, _ = Group.objects.get_or_create(name=role)
-        wanted = []
-        for name in sorted(names):
-            app_label, codename = name.split(".", 1)
-            permission = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if permission is not None:
-                wanted.append(permission)
-        group.permissions.set(wanted)
+        group.permissions.set([by_name[name] for name in sorted(names) if name in by_name])
 
 
 def roles_sync_after_migrate(sender: Any, **kwargs: Any) -> None:
-    if getattr(sender, "label", None) != "accounts":
-        return
-    roles_sync()
+    # post_migrate is sent once per app; the last one sees every app's permissions created.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if sender is with_models[-1]:
+        roles_sync()

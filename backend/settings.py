@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "backend.accounts",
+    "backend.audit",
     "backend.records",
     "backend.api",
 ]

@@ -4,7 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup migrate demo schema lint format worker clean
+.PHONY: run test setup migrate demo schema lint format clean
+
+# The local commands run with DEBUG on (a development secret key, GraphiQL) unless told otherwise.
+run demo migrate schema: export DEBUG ?= 1
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -24,7 +27,7 @@ demo: migrate
 
 ## Start the server on http://127.0.0.1:8000 with demo content, and the background worker beside it.
 run: demo
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py serve
+	$(BIN)/python manage.py serve
 
 ## Run the whole test suite.
 test: setup

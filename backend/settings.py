@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.audit",
     "backend.records",
+    "backend.search",
+    "backend.notifications",
     "backend.api",
 ]
 
@@ -134,6 +136,15 @@ else:
 # Background work: task rows are written in the same transaction as the write that needs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Search: the application database (SQLite FTS5 or PostgreSQL full text) unless
+# ELASTICSEARCH_URL names a cluster; the index is an alias over versioned indexes named after
+# SEARCH_INDEX_PREFIX.
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+SEARCH = {
+    "BACKEND": "elasticsearch" if ELASTICSEARCH_URL else "database",
+    "INDEX_PREFIX": os.environ.get("SEARCH_INDEX_PREFIX", "town-search"),
+}
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "backend.accounts.backends.StaffMfaModelBackend",
@@ -194,12 +205,19 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+RECORDS_DOCUMENT_MAX_BYTES = int(
+    os.environ.get("RECORDS_DOCUMENT_MAX_BYTES", str(50 * 1024 * 1024))
+)
+RECORDS_DOCUMENT_MAX_PAGES = int(os.environ.get("RECORDS_DOCUMENT_MAX_PAGES", "2000"))
 
 # GraphQL protection.
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "10"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "15"))
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
 GRAPHQL_MAX_SUBSCRIPTIONS_PER_SOCKET = int(os.environ.get("GRAPHQL_MAX_SUBSCRIPTIONS", "10"))
+
+# Notifications: caps per user.
+NOTIFICATIONS_MAX_FOLLOWS = int(os.environ.get("NOTIFICATIONS_MAX_FOLLOWS", "500"))
 
 # Security: production defaults, relaxed only by DEBUG or explicit environment.
 SECURE_PROXY_SSL_HEADER = (

@@ -20,6 +20,13 @@ from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from backend.accounts.graphql.mutations import AccountMutation
 from backend.accounts.graphql.queries import AccountQuery
+from backend.notifications.graphql.mutations import NotificationsMutation
+from backend.notifications.graphql.queries import NotificationsQuery
+from backend.notifications.graphql.subscriptions import NotificationsSubscription
+from backend.records.graphql.mutations import RecordsMutation
+from backend.records.graphql.queries import RecordsQuery
+from backend.records.graphql.subscriptions import RecordsSubscription
+from backend.search.graphql.queries import SearchQuery
 
 
 @strawberry.type
@@ -29,8 +36,11 @@ class NodeQuery:
     )
 
 
-Query = merge_types("Query", (NodeQuery, AccountQuery))
-Mutation = merge_types("Mutation", (AccountMutation,))
+Query = merge_types(
+    "Query", (NodeQuery, AccountQuery, RecordsQuery, SearchQuery, NotificationsQuery)
+)
+Mutation = merge_types("Mutation", (AccountMutation, RecordsMutation, NotificationsMutation))
+Subscription = merge_types("Subscription", (NotificationsSubscription, RecordsSubscription))
 
 
 def should_mask_error(error: GraphQLError) -> bool:
@@ -57,4 +67,6 @@ def build_extensions() -> list:
     return extensions
 
 
-schema = strawberry.Schema(query=Query, mutation=Mutation, extensions=build_extensions())
+schema = strawberry.Schema(
+    query=Query, mutation=Mutation, subscription=Subscription, extensions=build_extensions()
+)

@@ -13,9 +13,12 @@ from backend.audit.models import AuditEntry
 
 def audit_snapshot(instance: models.Model) -> dict[str, Any]:
     """The instance's concrete fields as JSON-safe values, for the before/after of an entry."""
-    data = model_to_dict(instance, fields=[field.name for field in instance._meta.concrete_fields])
-    data = {name: value for name, value in data.items() if not hasattr(value, "read")}
-    for field in instance._meta.concrete_fields:
+    fields = instance._meta.concrete_fields
+    # Files are recorded by their stored name; their contents are never opened here.
+    data = model_to_dict(
+        instance, fields=[field.name for field in fields if not isinstance(field, models.FileField)]
+    )
+    for field in fields:
         if isinstance(field, models.FileField):
             data[field.name] = getattr(instance, field.attname).name or None
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))

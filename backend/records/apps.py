@@ -38,3 +38,8 @@ class RecordsConfig(AppConfig):
             for verb in ("view", "add", "change", "delete")
         ],
     }
+
+    def ready(self) -> None:
+        from backend.records.notifications import followables_register
+
+        followables_register()

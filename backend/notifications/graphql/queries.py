@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import strawberry
+import strawberry_django
+from strawberry.types import Info
+
+from backend.common.graphql import viewer
+from backend.notifications.graphql.types import FollowType, NotificationConnection, NotificationType
+from backend.notifications.selectors import follows_for, notifications_for
+
+MAX_PAGE = 100
+
+
+@strawberry.type
+class NotificationsQuery:
+    @strawberry_django.field(description="What the signed-in user follows; empty when anonymous.")
+    def follows(self, info: Info) -> list[FollowType]:
+        return [FollowType.from_model(follow) for follow in follows_for(user=viewer(info))]
+
+    @strawberry_django.field(
+        description="The signed-in user's inbox, newest first; `after` is a notification cursor."
+    )
+    def notifications(
+        self,
+        info: Info,
+        unread_only: bool = False,
+        first: int = 20,
+        after: str | None = None,
+    ) -> NotificationConnection:
+        queryset = notifications_for(user=viewer(info), unread_only=unread_only)
+        total = queryset.count()
+        if after is not None and after.isdigit():
+            queryset = queryset.filter(pk__lt=int(after))
+        first = max(1, min(first, MAX_PAGE))
+        page = list(queryset.order_by("-pk")[: first + 1])
+        nodes = [NotificationType.from_model(item) for item in page[:first]]
+        return NotificationConnection(
+            nodes=nodes,
+            end_cursor=nodes[-1].cursor if nodes else None,
+            has_next_page=len(page) > first,
+            total_count=total,
+        )
+
+    @strawberry_django.field(
+        description="Unread notifications of the signed-in user (0 anonymous)."
+    )
+    def unread_notification_count(self, info: Info) -> int:
+        return notifications_for(user=viewer(info), unread_only=True).count()

@@ -1,0 +1,55 @@
+"""What happens in the meeting record that followers hear about, and live meeting updates."""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from backend.notifications.actions import event_record
+from backend.records.models import Meeting
+
+logger = logging.getLogger(__name__)
+
+
+def meeting_group(meeting_id: int) -> str:
+    """The channel-layer group of a meeting's live subscribers."""
+    return f"records.meeting.{meeting_id}"
+
+
+def meeting_event(*, kind: str, meeting: Meeting, title: str, text: str = "") -> None:
+    """Record an event about a public meeting for the followers of the meeting and its body.
+
+    Called inside the action's transaction: the event and its fan-out exist only if the write
+    commits. Drafts make no events: nobody outside the clerks may learn of them.
+    """
+    if not meeting.is_published:
+        return
+    event_record(
+        kind=kind,
+        title=title,
+        text=text or meeting.body.name,
+        subject=meeting,
+        audiences=[meeting.body, meeting],
+    )
+
+
+def meeting_live_broadcast(*, meeting: Meeting) -> None:
+    """After commit, tell live subscribers that the meeting changed; they read it again."""
+    if not meeting.is_published:
+        return
+    meeting_id = meeting.pk
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(meeting_group(meeting_id), {"type": "meeting.updated"})
+        except Exception:
+            # Live updates are a courtesy: the state is committed and clients re-read it.
+            logger.warning("channel layer unavailable for meeting %s", meeting_id, exc_info=True)
+
+    transaction.on_commit(send)

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import strawberry
+import strawberry_django
+from strawberry.types import Info
+from strawberry_django.optimizer import optimize
+from strawberry_django.relay import DjangoListConnection
+
+from backend.common.graphql import viewer
+from backend.records.actions.base import town_time
+from backend.records.graphql.inputs import MeetingFilter
+from backend.records.graphql.types import BodyType, MeetingType, PersonType
+from backend.records.models import Body, Meeting, Person
+from backend.records.selectors import meetings_visible_to
+
+
+@strawberry.type
+class RecordsQuery:
+    @strawberry_django.connection(
+        DjangoListConnection[BodyType], description="Councils, committees and boards, by name."
+    )
+    def bodies(self) -> Iterable[Body]:
+        return Body.objects.order_by("name", "id")
+
+    @strawberry_django.field(description="One body by its slug; null when there is none.")
+    def body(self, info: Info, slug: str) -> BodyType | None:
+        return optimize(Body.objects.filter(slug=slug), info).first()
+
+    @strawberry_django.connection(
+        DjangoListConnection[MeetingType],
+        description="Meetings you may see, by start time (earliest first).",
+    )
+    def meetings(self, info: Info, filter: MeetingFilter | None = None) -> Iterable[Meeting]:
+        queryset = meetings_visible_to(user=viewer(info))
+        if filter is not None:
+            if filter.body is not None:
+                queryset = queryset.filter(body__slug=filter.body)
+            if filter.from_ is not None:
+                queryset = queryset.filter(starts_at__gte=town_time(filter.from_))
+            if filter.to is not None:
+                queryset = queryset.filter(starts_at__lt=town_time(filter.to))
+            if filter.status is not None:
+                queryset = queryset.filter(status=filter.status)
+        return queryset.order_by("starts_at", "id")
+
+    meeting: MeetingType | None = strawberry_django.node(
+        description="One meeting by its ID; null when it does not exist or you may not see it."
+    )
+
+    @strawberry_django.connection(
+        DjangoListConnection[PersonType], description="Members of the Town's bodies, by name."
+    )
+    def people(self) -> Iterable[Person]:
+        return Person.objects.order_by("name", "id")

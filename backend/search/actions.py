@@ -1,0 +1,127 @@
+"""Writes to the search index. Domains call ``search_changes_enqueue`` from their actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.db import models
+
+from backend.search.backends import search_backend
+from backend.search.registry import (
+    DELETED_VERSION,
+    Audience,
+    IndexEntry,
+    kind_get,
+    kinds_all,
+    targets_for,
+    tombstone,
+)
+
+
+def search_changes_enqueue(*, instance: models.Model) -> int:
+    """Enqueue the index work that follows a change to ``instance``, in the current transaction.
+
+    The work re-reads the object when it runs, so it may run late, twice or out of order.
+    """
+    from backend.search.tasks import search_entry_refresh_task
+
+    targets = list(dict.fromkeys(targets_for(instance)))
+    for kind, object_id in targets:
+        search_entry_refresh_task.enqueue(kind, object_id)
+    return len(targets)
+
+
+def _entry_now(kind: str, object_id: str) -> IndexEntry | None:
+    search_kind = kind_get(kind)
+    instance = search_kind.queryset().filter(pk=object_id).first()
+    return None if instance is None else search_kind.entry(instance)
+
+
+def search_entry_refresh(*, kind: str, object_id: str) -> int:
+    """Index one object as it is now, and the entries whose visibility follows it.
+
+    A missing object leaves a tombstone with the final version, so no replay of an older update
+    brings it back. Entries below a lower version than the index holds are ignored.
+    """
+    search_kind = kind_get(kind)
+    backend = search_backend()
+    object_id = str(object_id)
+    instance = search_kind.queryset().filter(pk=object_id).first()
+    entries: list[IndexEntry] = []
+    dependents: dict[tuple[str, str], None] = {}
+    if instance is None:
+        entries.append(tombstone(kind=kind, object_id=object_id, version=DELETED_VERSION))
+    else:
+        entries.append(search_kind.entry(instance))
+        dependents.update(((name, str(pk)), None) for name, pk in search_kind.dependents(instance))
+    # Entries indexed under this object that it no longer lists (deleted with it, moved away).
+    dependents.update(
+        (key, None) for key in backend.entry_keys_with_parent(parent=f"{kind}:{object_id}")
+    )
+    for dependent_kind, dependent_id in dependents:
+        entry = _entry_now(dependent_kind, dependent_id)
+        entries.append(
+            entry
+            if entry is not None
+            else tombstone(kind=dependent_kind, object_id=dependent_id, version=DELETED_VERSION)
+        )
+    return backend.entries_apply(entries=entries)
+
+
+def _entries(kinds: list[str]) -> Iterator[IndexEntry]:
+    for name in kinds:
+        search_kind = kind_get(name)
+        for instance in search_kind.queryset().iterator(chunk_size=1000):
+            yield search_kind.entry(instance)
+
+
+def search_kinds_count(*, kinds: list[str]) -> int:
+    return sum(kind_get(name).queryset().count() for name in kinds)
+
+
+def search_index_rebuild(
+    *, kinds: list[str] | None = None, progress: Callable[[int], None] = lambda done: None
+) -> int:
+    """Rebuild the index of ``kinds`` (every kind by default) from the database."""
+    names = kinds or [kind.name for kind in kinds_all()]
+    for name in names:
+        kind_get(name)
+    return search_backend().rebuild(kinds=names, entries=_entries(names), progress=progress)
+
+
+@dataclass(frozen=True)
+class Drift:
+    kind: str
+    object_id: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}: {self.problem}"
+
+
+def search_drift_find(*, kinds: list[str] | None = None) -> list[Drift]:
+    """Compare the index with the database: what is missing, stale, or should be gone."""
+    backend = search_backend()
+    drifts: list[Drift] = []
+    for name in kinds or [kind.name for kind in kinds_all()]:
+        stored = backend.versions(kind=name)
+        expected = {entry.object_id: entry for entry in _entries([name])}
+        for object_id, entry in expected.items():
+            held = stored.get(object_id)
+            visible = entry.audience != Audience.HIDDEN
+            if held is None:
+                if visible:
+                    drifts.append(Drift(name, object_id, "missing from the index"))
+            elif held.audience != entry.audience:
+                drifts.append(
+                    Drift(name, object_id, f"indexed as {held.audience}, is {entry.audience}")
+                )
+            elif held.version < entry.version:
+                drifts.append(
+                    Drift(name, object_id, f"indexed version {held.version} < {entry.version}")
+                )
+        for object_id, held in stored.items():
+            if object_id not in expected and held.audience != Audience.HIDDEN:
+                drifts.append(Drift(name, object_id, "indexed but no longer in the database"))
+    return drifts

@@ -1,0 +1,506 @@
+"""Full-text search in the application database: SQLite FTS5, or PostgreSQL full text.
+
+Both keep their text in ``search_searchentry`` and return the same shapes. SQLite ranks with
+bm25 (titles weigh ten times the body), stems with the porter tokenizer over unicode61 with
+diacritics removed, and answers prefixes from its prefix indexes. PostgreSQL ranks a weighted
+``search_vector`` (title A, body D) built with the ``town_search`` configuration (English
+stemming over unaccent) or, where unaccent is missing, with ``english`` over text whose
+accents Python has folded. Snippets are computed only for the page returned.
+"""
+
+# Statements are assembled from fixed fragments; every value is a bound parameter.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from django.db import connection, transaction
+
+from backend.search.backends.base import (
+    MARK_END,
+    MARK_START,
+    FacetCount,
+    Hit,
+    SearchFilters,
+    SearchPage,
+    StoredVersion,
+    facet_sort,
+    highlight_html,
+)
+from backend.search.query import ParsedQuery, Term
+from backend.search.registry import (
+    DELETED_VERSION,
+    Audience,
+    IndexEntry,
+    ViewerAudience,
+    fold_accents,
+    tombstone,
+)
+
+TABLE = "search_searchentry"
+BATCH = 500
+SNIPPET_TOKENS = 24
+
+_COLUMNS = (
+    "kind",
+    "object_id",
+    "title",
+    "content",
+    "audience",
+    "audience_key",
+    "body_id",
+    "body_name",
+    "date",
+    "status",
+    "parent",
+    "version",
+    "indexed_at",
+)
+_UPDATED = [column for column in _COLUMNS if column not in {"kind", "object_id"}]
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class _Sql:
+    """A WHERE clause under construction, with its parameters."""
+
+    def __init__(self) -> None:
+        self.conditions: list[str] = []
+        self.params: list[Any] = []
+
+    def add(self, condition: str, *params: Any) -> None:
+        self.conditions.append(condition)
+        self.params.extend(params)
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(self.conditions) or "1 = 1"
+
+
+def _placeholders(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+class DatabaseBackend:
+    name = "database"
+
+    # -- vendor specifics -------------------------------------------------------------------
+
+    @property
+    def vendor(self) -> str:
+        return connection.vendor
+
+    _configurations: dict[str, tuple[str, bool]] = {}
+
+    def postgresql_configuration(self) -> tuple[str, bool]:
+        """The text search configuration, and whether accents must be folded in Python."""
+        database = connection.settings_dict["NAME"]
+        if database not in self._configurations:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'town_search')"
+                )
+                unaccent = bool(cursor.fetchone()[0])
+            self._configurations[database] = (
+                ("town_search", False)
+                if unaccent
+                else (
+                    "english",
+                    True,
+                )
+            )
+        return self._configurations[database]
+
+    def _fold(self, text: str) -> str:
+        if self.vendor == "postgresql" and self.postgresql_configuration()[1]:
+            return fold_accents(text)
+        return text
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def _upsert_sql(self) -> str:
+        columns = ", ".join(_COLUMNS)
+        updates = ", ".join(f"{column} = excluded.{column}" for column in _UPDATED)
+        values = _placeholders(len(_COLUMNS))
+        if self.vendor == "postgresql":
+            columns += ", search_vector"
+            values += (
+                ", setweight(to_tsvector(%s::regconfig, %s), 'A')"
+                " || setweight(to_tsvector(%s::regconfig, %s), 'D')"
+            )
+            updates += ", search_vector = excluded.search_vector"
+        return (
+            f"INSERT INTO {TABLE} ({columns}) VALUES ({values}) "
+            f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates} "
+            f"WHERE {TABLE}.version <= excluded.version"
+        )
+
+    def _row(self, entry: IndexEntry, now: datetime.datetime) -> list[Any]:
+        entry = entry.cleaned()
+        row: list[Any] = [
+            entry.kind,
+            entry.object_id,
+            entry.title,
+            entry.content,
+            entry.audience,
+            entry.audience_key,
+            entry.body_id,
+            entry.body_name[:200],
+            entry.date.isoformat() if entry.date else None,
+            entry.status[:40],
+            entry.parent[:120],
+            entry.version,
+            now,
+        ]
+        if self.vendor == "postgresql":
+            configuration = self.postgresql_configuration()[0]
+            row += [
+                configuration,
+                self._fold(entry.title),
+                configuration,
+                self._fold(entry.content),
+            ]
+        return row
+
+    def entries_apply(self, *, entries: Iterable[IndexEntry]) -> int:
+        sql = self._upsert_sql()
+        now = datetime.datetime.now(tz=datetime.UTC)
+        written = 0
+        with transaction.atomic(), connection.cursor() as cursor:
+            for batch in _batches(entries, BATCH):
+                if len(batch) == 1:
+                    cursor.execute(sql, self._row(batch[0], now))
+                    written += max(cursor.rowcount, 0)
+                else:
+                    cursor.executemany(sql, [self._row(entry, now) for entry in batch])
+                    written += len(batch)
+        return written
+
+    def rebuild(
+        self,
+        *,
+        kinds: list[str],
+        entries: Iterable[IndexEntry],
+        progress: Callable[[int], None],
+    ) -> int:
+        seen: set[tuple[str, str]] = set()
+        written = 0
+        for batch in _batches(entries, BATCH):
+            # Versions are still compared: a rebuild never undoes a newer concurrent update.
+            self.entries_apply(entries=batch)
+            seen.update((entry.kind, entry.object_id) for entry in batch)
+            written += len(batch)
+            progress(written)
+        for kind in kinds:
+            gone = [
+                tombstone(kind=kind, object_id=object_id, version=DELETED_VERSION)
+                for object_id, stored in self.versions(kind=kind).items()
+                if (kind, object_id) not in seen and stored.version < DELETED_VERSION
+            ]
+            self.entries_apply(entries=gone)
+        return written
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def versions(self, *, kind: str) -> dict[str, StoredVersion]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT object_id, version, audience FROM {TABLE} WHERE kind = %s",
+                [kind],
+            )
+            return {
+                object_id: StoredVersion(version=version, audience=audience)
+                for object_id, version, audience in cursor.fetchall()
+            }
+
+    def entry_keys_with_parent(self, *, parent: str) -> list[tuple[str, str]]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT kind, object_id FROM {TABLE} WHERE parent = %s",
+                [parent],
+            )
+            return [(kind, object_id) for kind, object_id in cursor.fetchall()]
+
+    def _visibility(self, sql: _Sql, audience: ViewerAudience) -> None:
+        if audience.public_only:
+            sql.add("e.audience = %s", Audience.PUBLIC)
+            return
+        held: list[str] = []
+        params: list[Any] = []
+        if audience.keys:
+            keys = sorted(audience.keys)
+            held.append(f"e.audience_key IN ({_placeholders(len(keys))})")
+            params += keys
+        for namespace in sorted(audience.namespaces):
+            # Namespaces are fixed by the domains ("records.body:"), never typed by a viewer.
+            held.append("substr(e.audience_key, 1, %s) = %s")
+            params += [len(namespace), namespace]
+        sql.add(
+            f"(e.audience = %s OR (e.audience = %s AND ({' OR '.join(held)})))",
+            Audience.PUBLIC,
+            Audience.RESTRICTED,
+            *params,
+        )
+
+    def _filters(self, sql: _Sql, filters: SearchFilters) -> None:
+        if filters.kinds:
+            sql.add(f"e.kind IN ({_placeholders(len(filters.kinds))})", *filters.kinds)
+        if filters.body_ids:
+            sql.add(f"e.body_id IN ({_placeholders(len(filters.body_ids))})", *filters.body_ids)
+        if filters.date_from:
+            sql.add("e.date >= %s", self._date(filters.date_from))
+        if filters.date_to:
+            sql.add("e.date <= %s", self._date(filters.date_to))
+
+    def _date(self, value: datetime.date) -> Any:
+        return value if self.vendor == "postgresql" else value.isoformat()
+
+    def search(
+        self,
+        *,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        audience: ViewerAudience,
+        offset: int,
+        limit: int,
+    ) -> SearchPage:
+        if query.is_empty:
+            return SearchPage(hits=[], total=0)
+        if self.vendor == "postgresql":
+            return self._postgresql_search(query, filters, audience, offset, limit)
+        return self._sqlite_search(query, filters, audience, offset, limit)
+
+    def suggest(self, *, query: ParsedQuery, audience: ViewerAudience, limit: int) -> list[str]:
+        if query.is_empty:
+            return []
+        sql = _Sql()
+        self._visibility(sql, audience)
+        if self.vendor == "postgresql":
+            configuration = self.postgresql_configuration()[0]
+            text = " & ".join(_tsquery_term(term, self._fold, weight="A") for term in query.terms())
+            statement = (
+                "SELECT e.title FROM search_searchentry e, "
+                "to_tsquery(%s::regconfig, %s) AS q "
+                f"WHERE e.search_vector @@ q AND {sql.where} "
+                "ORDER BY ts_rank(e.search_vector, q) DESC, length(e.title), e.id LIMIT %s"
+            )
+            params = [configuration, text, *sql.params, limit * 3]
+        else:
+            match = "{title} : (" + " AND ".join(_fts_term(t) for t in query.terms()) + ")"
+            statement = (
+                "SELECT e.title FROM search_entry_fts "
+                "JOIN search_searchentry e ON e.id = search_entry_fts.rowid "
+                f"WHERE search_entry_fts MATCH %s AND {sql.where} "
+                "ORDER BY bm25(search_entry_fts, 10.0, 1.0), length(e.title), e.id LIMIT %s"
+            )
+            params = [match, *sql.params, limit * 3]
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            titles = [title for (title,) in cursor.fetchall()]
+        return list(dict.fromkeys(titles))[:limit]
+
+    # -- SQLite -----------------------------------------------------------------------------
+
+    def _sqlite_search(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        audience: ViewerAudience,
+        offset: int,
+        limit: int,
+    ) -> SearchPage:
+        match = _fts_match(query)
+        sql = _Sql()
+        sql.add("search_entry_fts MATCH %s", match)
+        self._visibility(sql, audience)
+        self._filters(sql, filters)
+        source = (
+            "FROM search_entry_fts JOIN search_searchentry e ON e.id = search_entry_fts.rowid "
+            f"WHERE {sql.where}"
+        )
+        page_sql = (
+            "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
+            f"bm25(search_entry_fts, 10.0, 1.0) AS rank {source} "
+            "ORDER BY rank, e.id LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(page_sql, [*sql.params, limit, offset])
+            rows = cursor.fetchall()
+            snippets: dict[int, str] = {}
+            if rows:
+                ids = [row[0] for row in rows]
+                cursor.execute(
+                    "SELECT rowid, snippet(search_entry_fts, -1, char(2), char(3), '…', %s) "
+                    "FROM search_entry_fts WHERE search_entry_fts MATCH %s "
+                    f"AND rowid IN ({_placeholders(len(ids))})",
+                    [SNIPPET_TOKENS, match, *ids],
+                )
+                snippets = dict(cursor.fetchall())
+            cursor.execute(
+                "SELECT e.kind, e.body_id, e.body_name, substr(e.date, 1, 4), COUNT(*) "
+                f"{source} GROUP BY 1, 2, 3, 4",
+                sql.params,
+            )
+            groups = cursor.fetchall()
+        hits = [
+            Hit(
+                kind=kind,
+                object_id=object_id,
+                title=title,
+                snippet=highlight_html(snippets.get(entry_id) or ""),
+                score=-float(rank),
+                date=_as_date(date),
+                body_id=body_id,
+                body_name=body_name,
+            )
+            for entry_id, kind, object_id, title, date, body_id, body_name, rank in rows
+        ]
+        return _page(hits, groups)
+
+    # -- PostgreSQL -------------------------------------------------------------------------
+
+    def _tsquery(self, query: ParsedQuery) -> tuple[str, list[Any]]:
+        configuration = self.postgresql_configuration()[0]
+        params: list[Any] = []
+
+        def term_sql(term: Term) -> str:
+            if term.prefix:
+                params.extend([configuration, _tsquery_term(term, self._fold)])
+                return "to_tsquery(%s::regconfig, %s)"
+            text = self._fold(term.text)
+            params.extend([configuration, f'"{text}"' if term.is_phrase else text])
+            return "websearch_to_tsquery(%s::regconfig, %s)"
+
+        parts = [
+            "(" + " || ".join(term_sql(term) for term in group) + ")" for group in query.groups
+        ]
+        parts += [f"!!{term_sql(term)}" for term in query.excluded]
+        return " && ".join(parts), params
+
+    def _postgresql_search(
+        self,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        audience: ViewerAudience,
+        offset: int,
+        limit: int,
+    ) -> SearchPage:
+        tsquery, tsquery_params = self._tsquery(query)
+        sql = _Sql()
+        sql.add("e.search_vector @@ q.query")
+        self._visibility(sql, audience)
+        self._filters(sql, filters)
+        source = f"FROM search_searchentry e, (SELECT {tsquery} AS query) q WHERE {sql.where}"
+        params = [*tsquery_params, *sql.params]
+        configuration = self.postgresql_configuration()[0]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
+                f"ts_rank(e.search_vector, q.query) AS score {source} "
+                "ORDER BY score DESC, e.id LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+            rows = cursor.fetchall()
+            snippets: dict[int, str] = {}
+            if rows:
+                ids = [row[0] for row in rows]
+                cursor.execute(
+                    "SELECT e.id, ts_headline(%s::regconfig, "
+                    "CASE WHEN e.content = '' THEN e.title ELSE e.content END, q.query, %s) "
+                    f"FROM search_searchentry e, (SELECT {tsquery} AS query) q "
+                    f"WHERE e.id IN ({_placeholders(len(ids))})",
+                    [configuration, _HEADLINE_OPTIONS, *tsquery_params, *ids],
+                )
+                snippets = dict(cursor.fetchall())
+            cursor.execute(
+                "SELECT e.kind, e.body_id, e.body_name, "
+                f"CAST(EXTRACT(YEAR FROM e.date) AS integer), COUNT(*) {source} "
+                "GROUP BY 1, 2, 3, 4",
+                params,
+            )
+            groups = cursor.fetchall()
+        hits = [
+            Hit(
+                kind=kind,
+                object_id=object_id,
+                title=title,
+                snippet=highlight_html(snippets.get(entry_id) or ""),
+                score=float(score),
+                date=_as_date(date),
+                body_id=body_id,
+                body_name=body_name,
+            )
+            for entry_id, kind, object_id, title, date, body_id, body_name, score in rows
+        ]
+        return _page(hits, groups)
+
+
+_HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+def _fts_term(term: Term) -> str:
+    # Words hold letters and digits only, so quoting them cannot break the FTS5 syntax.
+    quoted = '"' + " ".join(term.words) + '"'
+    return quoted + "*" if term.prefix else quoted
+
+
+def _fts_match(query: ParsedQuery) -> str:
+    groups = ["(" + " OR ".join(_fts_term(term) for term in group) + ")" for group in query.groups]
+    match = " AND ".join(groups)
+    if query.excluded:
+        match += " NOT (" + " OR ".join(_fts_term(term) for term in query.excluded) + ")"
+    return match
+
+
+def _tsquery_term(term: Term, fold: Callable[[str], str], *, weight: str = "") -> str:
+    """A to_tsquery expression for a term whose last word is a prefix (words are alphanumeric)."""
+    words = [f"'{fold(word)}'" for word in term.words]
+    words[-1] += ":*" + weight
+    if weight:
+        words[:-1] = [word + ":" + weight for word in words[:-1]]
+    return " <-> ".join(words)
+
+
+def _as_date(value: Any) -> datetime.date | None:
+    if value is None or isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(value)
+
+
+def _page(hits: list[Hit], groups: list[tuple]) -> SearchPage:
+    by_kind: dict[tuple[str, str], int] = defaultdict(int)
+    by_body: dict[tuple[str, str], int] = defaultdict(int)
+    body_names: dict[str, str] = {}
+    by_year: dict[tuple[str, str], int] = defaultdict(int)
+    total = 0
+    for kind, body_id, body_name, year, count in groups:
+        total += count
+        by_kind[(kind, kind)] += count
+        if body_id is not None:
+            body_names.setdefault(str(body_id), body_name)
+            by_body[(str(body_id), "")] += count
+        if year is not None:
+            by_year[(str(year), str(year))] += count
+    bodies = {(value, body_names[value]): count for (value, _), count in by_body.items()}
+    return SearchPage(
+        hits=hits,
+        total=total,
+        by_kind=facet_sort(by_kind),
+        by_body=facet_sort(bodies),
+        by_year=facet_sort(by_year, by_value=True),
+    )
+
+
+__all__ = ["DatabaseBackend", "FacetCount"]

@@ -17,6 +17,7 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
+from strawberry_django.relay import resolve_model_id_attr
 
 from backend.accounts.graphql.mutations import AccountMutation
 from backend.accounts.graphql.queries import AccountQuery
@@ -70,3 +71,23 @@ def build_extensions() -> list:
 schema = strawberry.Schema(
     query=Query, mutation=Mutation, subscription=Subscription, extensions=build_extensions()
 )
+
+
+def _cache_model_node_id_attributes() -> None:
+    """Settle once which model attribute holds each Node's id.
+
+    Types without a ``NodeID`` annotation fall back to the primary key, but that fallback is not
+    remembered, so every ``id`` field would scan and evaluate the type's annotations again.
+    """
+    for definition in schema.schema_converter.type_map.values():
+        origin = getattr(definition.definition, "origin", None)
+        if (
+            isinstance(origin, type)
+            and issubclass(origin, relay.Node)
+            and origin._id_attr is None
+            and getattr(origin, "__strawberry_django_definition__", None) is not None
+        ):
+            origin._id_attr = resolve_model_id_attr(origin)
+
+
+_cache_model_node_id_attributes()

@@ -154,27 +154,29 @@ def member_votes_visible_to(
     )
 
 
+def _minutes_filters(*, user: Any, minutes_path: str) -> tuple[Any, Q]:
+    """Minutes (at ``minutes_path``) of visible meetings; drafts only for their body's editors."""
+    prefix = f"{minutes_path}__" if minutes_path else ""
+    return (
+        meeting_visibility_filter(user=user, meeting_path=f"{prefix}meeting"),
+        ~Q(**{f"{prefix}status": Minutes.Status.DRAFT})
+        | editable_body_filter(user=user, body_path=f"{prefix}meeting__body"),
+    )
+
+
 def minutes_visible_to(
     *, user: Any, queryset: QuerySet[Minutes] | None = None
 ) -> QuerySet[Minutes]:
     """Published and adopted minutes of visible meetings; drafts only for their body's editors."""
     queryset = Minutes.objects.all() if queryset is None else queryset
-    return queryset.filter(
-        meeting_visibility_filter(user=user, meeting_path="meeting"),
-        ~Q(status=Minutes.Status.DRAFT)
-        | editable_body_filter(user=user, body_path="meeting__body"),
-    )
+    return queryset.filter(*_minutes_filters(user=user, minutes_path=""))
 
 
 def minutes_versions_visible_to(
     *, user: Any, queryset: QuerySet[MinutesVersion] | None = None
 ) -> QuerySet[MinutesVersion]:
     queryset = MinutesVersion.objects.all() if queryset is None else queryset
-    return queryset.filter(
-        meeting_visibility_filter(user=user, meeting_path="minutes__meeting"),
-        ~Q(minutes__status=Minutes.Status.DRAFT)
-        | editable_body_filter(user=user, body_path="minutes__meeting__body"),
-    )
+    return queryset.filter(*_minutes_filters(user=user, minutes_path="minutes"))
 
 
 def publication_events_visible_to(

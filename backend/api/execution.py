@@ -1,0 +1,575 @@
+"""How the schema executes: its extensions, and the work settled once when the schema is built.
+
+Three things keep a request's cost close to that of a hand-written view:
+
+- The query limits are validation rules built once per limit value, so the validation cache
+  (keyed by the rules) hits across requests instead of validating every document again.
+- The Django optimizer runs without its per-field hook: every list and connection in this schema
+  goes through strawberry-django's own fields, which already apply it to their querysets, so the
+  hook (a middleware wrapped around each of the hundreds of fields of a page) adds only cost.
+- Plain model columns (a title, a date, a status) are read straight from the loaded row by the
+  executor, without a resolver call or a resolve-info object each, and each model Node's id
+  attribute is settled once instead of on every ``id``. Anything else (a resolver, a permission,
+  an argument, a deferred column, a null where the type forbids one) takes the standard path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models.fields.files import FileField
+from graphql import (
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+)
+from graphql.execution.executor import to_nodes
+from graphql.pyutils import Path
+from strawberry import relay
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.relay.utils import to_base64
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
+from strawberry_django.fields.field import StrawberryDjangoField
+from strawberry_django.optimizer import DjangoOptimizerExtension, is_optimized_by_prefetching
+from strawberry_django.relay import resolve_model_id_attr
+from strawberry_django.relay.utils import resolve_model_id
+
+CACHE_SIZE = 512
+
+
+class QueryOptimizer(DjangoOptimizerExtension):
+    """strawberry-django's optimizer, applied by its fields to their querysets only."""
+
+    resolve = SchemaExtension.resolve
+
+
+@functools.cache
+def _limit_rules(max_depth: int, max_aliases: int) -> tuple[Any, ...]:
+    return (
+        *QueryDepthLimiter(max_depth=max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=max_aliases).validation_rules,
+    )
+
+
+def _query_limits() -> AddValidationRules:
+    return AddValidationRules(
+        list(_limit_rules(settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES))
+    )
+
+
+def should_mask_error(error: GraphQLError) -> bool:
+    """Mask unexpected exceptions; keep the errors a client can act on (syntax, validation)."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def build_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
+    extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
+        _query_limits,
+        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        QueryOptimizer,
+    ]
+    if not settings.DEBUG:
+        extensions.append(
+            lambda: MaskErrors(
+                should_mask_error=should_mask_error, error_message="Internal server error."
+            )
+        )
+    return extensions
+
+
+def _django_model(origin: type) -> type[models.Model] | None:
+    return getattr(getattr(origin, "__strawberry_django_definition__", None), "model", None)
+
+
+def _plain_field(field: Any) -> bool:
+    """A strawberry-django field read straight off the row: no resolver, permission or argument."""
+    return (
+        isinstance(field, StrawberryDjangoField)
+        and field.base_resolver is None
+        and not field.extensions
+        and not field.arguments
+    )
+
+
+def _model_field(field: Any, origin: type) -> Any:
+    model = _django_model(origin)
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(field.django_name or field.python_name)
+    except FieldDoesNotExist:  # a property or a method, not a model field
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """A plain column, read from the row's ``__dict__`` when it was loaded."""
+
+    attname: str
+    coerce: Callable[[Any], Any]
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _NodeId:
+    """A model Node's global id, built from its id column like relay's own resolver does."""
+
+    attname: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Computed:
+    """A synchronous resolver of a scalar that needs nothing but the row (and ``info``)."""
+
+    field: Any
+    function: Callable[..., Any]
+    passes_self: bool
+    root_names: tuple[str, ...]
+    info_name: str | None
+    coerce: Callable[[Any], Any]
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Related:
+    """A relation the optimizer loaded with the row (select_related) or after it (prefetch)."""
+
+    cache_name: str
+    many: bool
+    object_type: GraphQLObjectType
+    model: type[models.Model]
+    nullable: bool
+    items_nullable: bool
+
+
+_Plan = _Column | _NodeId | _Computed | _Related
+
+# (object type name, field name) -> how to produce the field without the resolver chain
+_PLANS: dict[tuple[str, str], _Plan] = {}
+_MISSING = object()
+
+
+def _leaf(output_type: Any) -> tuple[Callable[[Any], Any], bool] | None:
+    nullable = not isinstance(output_type, GraphQLNonNull)
+    leaf = output_type if nullable else output_type.of_type
+    coerce = getattr(leaf, "coerce_output_value", None)
+    if coerce is None or not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
+        return None
+    return coerce, nullable
+
+
+def _computed_plan(field: Any, graphql_field: Any) -> _Computed | None:
+    resolver = field.base_resolver
+    if (
+        not isinstance(field, StrawberryDjangoField)
+        or resolver is None
+        or resolver.is_async
+        or field.extensions
+        or field.arguments
+        or graphql_field.args
+        or isinstance(resolver.wrapped_func, staticmethod | classmethod)
+    ):
+        return None
+    leaf = _leaf(graphql_field.type)
+    if leaf is None:
+        return None
+    root_names = tuple(
+        parameter.name
+        for parameter in (resolver.root_parameter, resolver.parent_parameter)
+        if parameter is not None
+    )
+    info = resolver.info_parameter
+    return _Computed(
+        field=field,
+        function=resolver.wrapped_func,
+        passes_self=resolver.self_parameter is not None,
+        root_names=root_names,
+        info_name=info.name if info is not None else None,
+        coerce=leaf[0],
+        nullable=leaf[1],
+    )
+
+
+def _related_plan(model_field: Any, graphql_field: Any, models_by_type: dict) -> _Related | None:
+    if model_field.many_to_one or (model_field.one_to_one and model_field.concrete):
+        many = False
+    elif model_field.one_to_many and not model_field.concrete:
+        many = True
+    else:
+        return None
+    output_type = graphql_field.type
+    nullable = not isinstance(output_type, GraphQLNonNull)
+    inner = output_type if nullable else output_type.of_type
+    items_nullable = False
+    if many:
+        if not isinstance(inner, GraphQLList):
+            return None
+        items_nullable = not isinstance(inner.of_type, GraphQLNonNull)
+        inner = inner.of_type if items_nullable else inner.of_type.of_type
+    if not isinstance(inner, GraphQLObjectType) or inner.name not in models_by_type:
+        return None
+    return _Related(
+        cache_name=model_field.cache_name,
+        many=many,
+        object_type=inner,
+        model=models_by_type[inner.name],
+        nullable=nullable,
+        items_nullable=items_nullable,
+    )
+
+
+def _node_id_plan(origin: type) -> _NodeId | None:
+    """The id column of a model Node whose id is resolved the default way."""
+    model = _django_model(origin)
+    if (
+        model is None
+        or origin._id_attr is None
+        or origin.resolve_id.__func__ not in (relay.Node.resolve_id.__func__, resolve_model_id)
+        or origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__
+    ):
+        return None
+    if origin._id_attr == "pk":
+        return _NodeId(model._meta.pk.attname)
+    try:
+        column = model._meta.get_field(origin._id_attr)
+    except FieldDoesNotExist:
+        return None
+    return _NodeId(column.attname) if column.concrete and not column.is_relation else None
+
+
+def _plan(field: Any, origin: type, graphql_field: Any, models_by_type: dict) -> _Plan | None:
+    if field is None:
+        return None
+    if field.base_resolver is not None:
+        if field.python_name == "_id" and issubclass(origin, relay.Node):
+            return _node_id_plan(origin)
+        return _computed_plan(field, graphql_field)
+    if not _plain_field(field) or graphql_field.args:
+        return None
+    model_field = _model_field(field, origin)
+    if model_field is None:
+        return None
+    if model_field.is_relation:
+        return _related_plan(model_field, graphql_field, models_by_type)
+    if not getattr(model_field, "concrete", False) or isinstance(model_field, FileField):
+        return None
+    leaf = _leaf(graphql_field.type)
+    return _Column(model_field.attname, *leaf) if leaf is not None else None
+
+
+def _loaded_relation(source: models.Model, plan: _Related) -> Any:
+    """The related object(s) already in memory, or ``_MISSING`` when they must be fetched."""
+    if not plan.many:
+        return source._state.fields_cache.get(plan.cache_name, _MISSING)
+    prefetched = getattr(source, "_prefetched_objects_cache", None)
+    queryset = prefetched.get(plan.cache_name) if prefetched else None
+    # Only what the optimizer prefetched has been through the related type's visibility rules.
+    if (
+        queryset is None
+        or queryset._result_cache is None
+        or not is_optimized_by_prefetching(queryset)
+    ):
+        return _MISSING
+    return queryset._result_cache
+
+
+class _DeferredInfo(Info):
+    """The ``info`` of a resolver, whose graphql-core part is built only if it is read."""
+
+    def __init__(self, build: Callable[[], Any], field: Any) -> None:
+        self._build = build
+        self._field = field
+        self._built: Any = None
+
+    @property
+    def _raw_info(self) -> Any:
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+
+class Executor(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's executor, completing loaded model data without the per-field machinery.
+
+    Columns and ids are read in every execution. Resolvers and loaded relations are completed
+    directly only in synchronous executions (the HTTP view), where nothing can be awaited;
+    subscriptions and anything unplanned take graphql-core's standard path, field by field.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            self.synchronous = True
+        else:
+            self.synchronous = False
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        middleware = self.middleware_manager
+        if not isinstance(source_value, models.Model) or (
+            middleware is not None and middleware._middleware_resolvers
+        ):
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        row = source_value.__dict__
+        results: dict[str, Any] = {}
+        rest: dict[str, Any] = {}
+        type_name = parent_type.name
+        synchronous = self.synchronous
+        for response_name, field_details_list in grouped_field_set.items():
+            node = field_details_list[0].node
+            plan = _PLANS.get((type_name, node.name.value))
+            value: Any = _MISSING
+            if plan is None or node.arguments:
+                pass
+            elif type(plan) is _Column:
+                value = _column_value(row, plan)
+            elif type(plan) is _NodeId:
+                key = row.get(plan.attname)
+                if key is not None:
+                    value = to_base64(type_name, str(key))
+            elif not synchronous:
+                pass
+            elif type(plan) is _Computed:
+                value = self._complete_computed(
+                    plan, parent_type, source_value, field_details_list, path, response_name
+                )
+            else:
+                loaded = _loaded_relation(source_value, plan)
+                if loaded is not _MISSING:
+                    value = self._complete_related(
+                        plan,
+                        parent_type,
+                        field_details_list,
+                        path,
+                        response_name,
+                        loaded,
+                        position_context,
+                    )
+            if value is _MISSING:
+                rest[response_name] = field_details_list
+            else:
+                results[response_name] = value
+        if not rest:
+            return results
+        others = super().execute_fields(parent_type, source_value, path, rest, position_context)
+        if self.is_awaitable(others):
+
+            async def merged() -> dict[str, Any]:
+                return _in_request_order(grouped_field_set, results, await others)
+
+            return merged()
+        return _in_request_order(grouped_field_set, results, others)
+
+    def _info(
+        self, parent_type: GraphQLObjectType, field_details_list: Any, field_path: Path
+    ) -> Any:
+        field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+        return self.build_resolve_info(
+            field_def, to_nodes(field_details_list), parent_type, field_path
+        )
+
+    def _complete_computed(
+        self,
+        plan: _Computed,
+        parent_type: GraphQLObjectType,
+        source: models.Model,
+        field_details_list: Any,
+        path: Path | None,
+        response_name: str,
+    ) -> Any:
+        """Call the resolver and coerce its scalar, as ``execute_field`` would."""
+        field_path = Path(path, response_name, parent_type.name)
+        try:
+            kwargs = dict.fromkeys(plan.root_names, source)
+            if plan.info_name is not None:
+                kwargs[plan.info_name] = _DeferredInfo(
+                    lambda: self._info(parent_type, field_details_list, field_path), plan.field
+                )
+            result = (
+                plan.function(source, **kwargs) if plan.passes_self else plan.function(**kwargs)
+            )
+            if result is None and plan.nullable:
+                return None
+            coerced = None if result is None else plan.coerce(result)
+            if coerced is None or coerced is Undefined:
+                raw_info = self._info(parent_type, field_details_list, field_path)
+                return self.complete_value(
+                    raw_info.return_type, field_details_list, raw_info, field_path, result, None
+                )
+            return coerced
+        except Exception as raw_error:
+            field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
+            return None
+
+    def _complete_related(
+        self,
+        plan: _Related,
+        parent_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Path | None,
+        response_name: str,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        """Complete an object or a list of objects already loaded, as ``execute_field`` would."""
+        field_path = Path(path, response_name, parent_type.name)
+        try:
+            grouped, new_defer_usages, *_ = self.collect_subfields(
+                plan.object_type, field_details_list
+            )
+            if new_defer_usages or not _all_instances(value, plan):
+                return self._complete_standard(
+                    parent_type, field_details_list, field_path, value, position_context
+                )
+            if not plan.many:
+                if value is None:
+                    return None
+                return self._sync(
+                    self.execute_fields(
+                        plan.object_type, value, field_path, grouped, position_context
+                    )
+                )
+            completed = []
+            for index, item in enumerate(value):
+                item_path = field_path.add_key(index, None)
+                try:
+                    completed.append(
+                        self._sync(
+                            self.execute_fields(
+                                plan.object_type, item, item_path, grouped, position_context
+                            )
+                        )
+                    )
+                except Exception as raw_error:
+                    if not plan.items_nullable:
+                        raise
+                    self.handle_field_error(
+                        raw_error, plan.object_type, field_details_list, item_path
+                    )
+                    completed.append(None)
+            return completed
+        except Exception as raw_error:
+            field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
+            return None
+
+    def _complete_standard(
+        self,
+        parent_type: GraphQLObjectType,
+        field_details_list: Any,
+        field_path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        info = self._info(parent_type, field_details_list, field_path)
+        return self._sync(
+            self.complete_value(
+                info.return_type, field_details_list, info, field_path, value, position_context
+            )
+        )
+
+    def _sync(self, result: Any) -> Any:
+        if self.is_awaitable(result):
+            result.close()
+            msg = "A field below a loaded relation needs awaiting in a synchronous execution."
+            raise RuntimeError(msg)
+        return result
+
+
+def _all_instances(value: Any, plan: _Related) -> bool:
+    """Whether the loaded value has the shape the type promises (else the standard path says so)."""
+    if not plan.many:
+        return isinstance(value, plan.model) or (value is None and plan.nullable)
+    return all(isinstance(item, plan.model) for item in value)
+
+
+def _column_value(row: dict[str, Any], plan: _Column) -> Any:
+    value = row.get(plan.attname, _MISSING)
+    if value is _MISSING:
+        return _MISSING
+    if value is None:
+        # A null where the type forbids one takes the standard path, which reports it.
+        return None if plan.nullable else _MISSING
+    try:
+        coerced = plan.coerce(value)
+    except Exception:
+        return _MISSING
+    if coerced is None or coerced is Undefined:
+        return _MISSING
+    return coerced
+
+
+def _in_request_order(
+    grouped_field_set: Any, loaded: dict[str, Any], others: dict[str, Any]
+) -> dict[str, Any]:
+    if not loaded:
+        return others
+    merged = {**loaded, **others}
+    return {name: merged[name] for name in grouped_field_set if name in merged}
+
+
+def settle(schema: Any) -> None:
+    """Do once, for the built schema, the work strawberry would otherwise repeat per field."""
+    models_by_type: dict[str, type[models.Model]] = {}
+    for graphql_type in schema._schema.type_map.values():
+        definition = (
+            graphql_type.extensions.get("strawberry-definition")
+            if isinstance(graphql_type, GraphQLObjectType)
+            else None
+        )
+        model = _django_model(getattr(definition, "origin", None))
+        if model is not None:
+            models_by_type[graphql_type.name] = model
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        definition = graphql_type.extensions.get("strawberry-definition")
+        origin = getattr(definition, "origin", None)
+        if not isinstance(origin, type):
+            continue
+        if (
+            issubclass(origin, relay.Node)
+            and origin._id_attr is None
+            and getattr(origin, "__strawberry_django_definition__", None) is not None
+        ):
+            origin._id_attr = resolve_model_id_attr(origin)
+        for name, graphql_field in graphql_type.fields.items():
+            strawberry_field = graphql_field.extensions.get("strawberry-definition")
+            plan = _plan(strawberry_field, origin, graphql_field, models_by_type)
+            if plan is not None:
+                _PLANS[(graphql_type.name, name)] = plan

@@ -1,0 +1,205 @@
+"""The executor's direct reading of loaded rows gives exactly what graphql-core's standard path
+gives: the same data, the same errors at the same paths, the same nulls, for every viewer."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import strawberry
+import strawberry_django
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+from django.utils import timezone
+from strawberry import relay
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from backend.api import schema as api_schema
+from backend.api.execution import Executor, build_extensions, settle
+from backend.common.graphql import Context
+from backend.records.models import AgendaItem, Body, Meeting, Minutes, MinutesVersion
+from tests.records.factories import at, document_row, records_world, vote_row
+
+pytestmark = pytest.mark.django_db
+
+PAGE = """
+query ($first: Int!) {
+  meetings(first: $first) {
+    totalCount
+    edges {
+      cursor
+      node {
+        id title startsAt endsAt status statusReason isPublished
+        body { id name slug classification active }
+        currentItem { id title contentHidden }
+        agendaItems {
+          id position number title description recommendation outcome kind contentHidden
+          alias: title
+          documents { id title kind contentType size sha256 pageCount textStatus url }
+          votes { motion result yesCount noCount memberVotes { value person { id name } } }
+        }
+        documents { id title url }
+        minutes {
+          status publishedAt adoptedByMeeting { title }
+          versions { number text reason diff createdAt createdByName }
+        }
+        ... on Meeting { location }
+        ...more
+      }
+    }
+  }
+}
+fragment more on Meeting { livestreamUrl videoUrl revision }
+"""
+
+
+@pytest.fixture
+def world(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    world = records_world()
+    for index in range(4):
+        meeting = Meeting.objects.create(
+            body=world.council,
+            title=f"Council {index}",
+            starts_at=at(2024, 1, 2) + timedelta(days=7 * index),
+            ends_at=None if index % 2 else at(2024, 1, 2) + timedelta(days=7 * index, hours=2),
+            published_at=timezone.now(),
+        )
+        opened = AgendaItem.objects.create(meeting=meeting, position=1, title="Roads")
+        closed = AgendaItem.objects.create(
+            meeting=meeting, position=2, title="Personnel", is_closed_session=True
+        )
+        meeting.current_item = closed if index % 2 else opened
+        meeting.save()
+        document_row(meeting, None, "Agenda")
+        document_row(meeting, opened, "Roads report")
+        document_row(meeting, closed, "Personnel memo")
+        vote_row(opened, world.members)
+        vote_row(closed, world.members)
+        minutes = Minutes.objects.create(
+            meeting=meeting, status=Minutes.Status.PUBLISHED, published_at=timezone.now()
+        )
+        MinutesVersion.objects.create(
+            minutes=minutes, number=1, text="Present: all.", created_by=world.clerk
+        )
+    return world
+
+
+def _context(user) -> Context:
+    request = RequestFactory().post("/graphql")
+    request.user = user or AnonymousUser()
+    return Context(request=request)
+
+
+def _both(schema: strawberry.Schema, query: str, variables: dict, user) -> tuple:
+    """The operation run by the schema's executor, then by graphql-core's standard one."""
+    fast = schema.execute_sync(query, variable_values=variables, context_value=_context(user))
+    executor = schema.execution_context_class
+    schema.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    try:
+        standard = schema.execute_sync(
+            query, variable_values=variables, context_value=_context(user)
+        )
+    finally:
+        schema.execution_context_class = executor
+    return fast, standard
+
+
+def _errors(result) -> list[tuple[str, list]]:
+    return sorted((error.message, error.path) for error in result.errors or [])
+
+
+@pytest.mark.parametrize("role", ["anonymous", "resident", "clerk", "other_clerk", "admin"])
+def test_a_full_page_is_identical_to_the_standard_path(world, role: str) -> None:
+    assert api_schema.schema.execution_context_class is Executor
+    fast, slow = _both(api_schema.schema, PAGE, {"first": 10}, world.users()[role])
+    assert slow.errors is None
+    assert fast.errors is None
+    assert fast.data == slow.data
+    # The page has what it is meant to have, so the comparison compared something.
+    edges = fast.data["meetings"]["edges"]
+    assert len(edges) >= 5
+    hidden = {item["contentHidden"] for edge in edges for item in edge["node"]["agendaItems"]}
+    assert hidden == ({False} if role in ("clerk", "admin") else {False, True})
+    assert list(edges[0]["node"]) == list(slow.data["meetings"]["edges"][0]["node"])
+
+
+class Boom(Exception):
+    pass
+
+
+@strawberry_django.type(Body, name="ProbeBody")
+class ProbeBody(relay.Node):
+    name: str = strawberry_django.field()
+    description: str | None = strawberry_django.field()
+
+    @strawberry_django.field(only=["slug"])
+    def strict(self) -> str:
+        if self.slug == "parks":
+            raise Boom("no strict value for parks")
+        return self.slug
+
+    @strawberry_django.field(only=["slug"])
+    def lenient(self) -> str | None:
+        if self.slug == "parks":
+            raise Boom("no lenient value for parks")
+        return self.slug
+
+    @strawberry_django.field(only=["slug"])
+    def missing(self) -> str:
+        return None  # type: ignore[return-value]
+
+
+@strawberry_django.type(Meeting, name="ProbeMeeting")
+class ProbeMeeting(relay.Node):
+    title: str = strawberry_django.field()
+    body: ProbeBody = strawberry_django.field()
+
+
+@strawberry.type
+class ProbeQuery:
+    bodies: list[ProbeBody] = strawberry_django.field()
+    meetings: list[ProbeMeeting | None] = strawberry_django.field()
+
+
+@pytest.fixture(scope="module")
+def probe_schema() -> strawberry.Schema:
+    schema = strawberry.Schema(
+        query=ProbeQuery, extensions=build_extensions(), execution_context_class=Executor
+    )
+    settle(schema)
+    return schema
+
+
+@pytest.fixture
+def parks_meeting(world) -> Meeting:
+    return Meeting.objects.create(
+        body=world.parks, title="Parks board", starts_at=at(2025, 5, 6), published_at=timezone.now()
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ bodies { id name description lenient } }",
+        "{ bodies { name strict } }",
+        "{ bodies { name missing } }",
+        "{ meetings { title body { name lenient } } }",
+        "{ meetings { title body { name strict } } }",
+    ],
+)
+def test_errors_and_nulls_match_the_standard_path(parks_meeting, probe_schema, query: str) -> None:
+    fast, slow = _both(probe_schema, query, {}, None)
+    assert fast.data == slow.data
+    assert _errors(fast) == _errors(slow)
+
+
+def test_the_probe_errors_are_real(parks_meeting, probe_schema) -> None:
+    result = probe_schema.execute_sync(
+        "{ meetings { title body { name strict } } }", context_value=_context(None)
+    )
+    # A non-null field failing nulls its nearest nullable parent: the meeting, not the list.
+    assert result.errors
+    assert {tuple(error.path[:1]) for error in result.errors} == {("meetings",)}
+    assert None in result.data["meetings"]
+    assert any(meeting is not None for meeting in result.data["meetings"])

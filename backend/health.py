@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 from asgiref.sync import sync_to_async
@@ -22,10 +23,27 @@ async def _check_channel_layer() -> None:
     if layer is None:
         raise RuntimeError("no channel layer configured")
     channel = await layer.new_channel("healthz.")
-    await layer.send(channel, {"type": "healthz.ping"})
-    message = await layer.receive(channel)
+    try:
+        await layer.send(channel, {"type": "healthz.ping"})
+        message = await layer.receive(channel)
+    finally:
+        await _channel_end(layer, channel)
     if message.get("type") != "healthz.ping":
         raise RuntimeError("the channel layer returned another message")
+
+
+async def _channel_end(layer, channel: str) -> None:
+    """Let the layer forget the check's channel, as it forgets a consumer's that went away.
+
+    Channels has no call for it: a consumer's channel ends with a receive that is cancelled,
+    which the Redis Pub/Sub layer answers by unsubscribing. Without this every check would leave
+    one subscription behind.
+    """
+    receiving = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)  # the receive is now waiting on the channel
+    receiving.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await receiving
 
 
 CHECK_TIMEOUT_SECONDS = 3.0

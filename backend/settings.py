@@ -66,7 +66,10 @@ INSTALLED_APPS = [
     "allauth.headless",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.idp.oidc",
     "strawberry_django",
+    # Before django_tasks_db: its db_worker also recovers work a killed worker left unfinished.
+    "backend.worker",
     "django_tasks",
     "django_tasks_db",
     "backend.accounts",
@@ -123,11 +126,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Real time: Redis when REDIS_URL is set, otherwise the in-memory layer (one process only).
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
+REDIS_PREFIX = os.environ.get("REDIS_PREFIX", "town")
+# Connections one process may open to Redis: many sockets join, leave and get rung at once.
+REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", "1000"))
+# "pubsub" (default): a group send is one PUBLISH that Redis pushes at once to each process with a
+# member; nothing waits in Redis for a process that is not listening, which suits these messages:
+# they only say "read again" (the inbox and the meeting hold the state). "queues": channels_redis's
+# original layer, which keeps messages for a minute; it takes several round trips per message on
+# both sides, about three times slower to fan out (bench/notifications_fanout.py).
+REDIS_CHANNEL_LAYER = os.environ.get("REDIS_CHANNEL_LAYER", "pubsub")
+_REDIS_HOST = {
+    "address": REDIS_URL,
+    # Longer than a blocking read of the queues layer (5 s): redis-py 8's default of 5 s would end
+    # that read, and a socket with it, whenever a process is idle.
+    "socket_timeout": 30,
+    "max_connections": REDIS_MAX_CONNECTIONS,
+}
+if REDIS_URL and REDIS_CHANNEL_LAYER == "queues":
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("REDIS_PREFIX", "town")},
+            "CONFIG": {
+                "hosts": [_REDIS_HOST],
+                "prefix": REDIS_PREFIX,
+                # All the sockets of a server process share one queue in Redis; a fan-out rings
+                # each of them at once, so it must hold at least that many messages.
+                "capacity": int(os.environ.get("CHANNEL_LAYER_CAPACITY", "20000")),
+            },
+        }
+    }
+elif REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [_REDIS_HOST], "prefix": REDIS_PREFIX},
         }
     }
 else:
@@ -186,6 +218,29 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Town services")
 LOGIN_REDIRECT_URL = "/admin/"
 
+# OpenID Connect provider for third-party civic apps acting for a resident. ID tokens are signed
+# with this RSA key (PEM; "\n" escapes are accepted for one-line environments). With DEBUG and no
+# key, one is generated once under var/; without DEBUG a system check refuses to run without it.
+IDP_OIDC_PRIVATE_KEY = os.environ.get("IDP_OIDC_PRIVATE_KEY", "").replace("\\n", "\n").strip()
+if not IDP_OIDC_PRIVATE_KEY and DEBUG:
+    from backend.accounts.signing_keys import development_private_key
+
+    IDP_OIDC_PRIVATE_KEY = development_private_key(VAR_DIR / "oidc-private-key.pem")
+IDP_OIDC_ADAPTER = "backend.accounts.oidc.OIDCAdapter"
+IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN = int(os.environ.get("IDP_OIDC_ACCESS_TOKEN_EXPIRES_IN", "3600"))
+
+# Django's cache holds rate limits and the provider's short-lived authorization codes: with more
+# than one server process it must be shared (CACHE_URL=redis://...), else it is per process.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
+        }
+    }
+
 # Mail: to the console unless configured.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -215,9 +270,24 @@ GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "10"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "15"))
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "2000"))
 GRAPHQL_MAX_SUBSCRIPTIONS_PER_SOCKET = int(os.environ.get("GRAPHQL_MAX_SUBSCRIPTIONS", "10"))
+# Across all of a signed-in user's sockets and server processes (shared through Redis).
+GRAPHQL_MAX_SUBSCRIPTIONS_PER_USER = int(os.environ.get("GRAPHQL_MAX_SUBSCRIPTIONS_PER_USER", "20"))
 
 # Notifications: caps per user.
 NOTIFICATIONS_MAX_FOLLOWS = int(os.environ.get("NOTIFICATIONS_MAX_FOLLOWS", "500"))
+NOTIFICATIONS_MAX_SAVED_SEARCHES = int(os.environ.get("NOTIFICATIONS_MAX_SAVED_SEARCHES", "20"))
+# A fan-out still unfinished this long after it started (or failed) is queued again.
+NOTIFICATIONS_FAN_OUT_RETRY_SECONDS = int(
+    os.environ.get("NOTIFICATIONS_FAN_OUT_RETRY_SECONDS", "60")
+)
+
+# Links in notification emails: to the record in the Town's web app, and to this server's
+# one-click unsubscribe page (signed links, valid this many days).
+FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:3000").rstrip("/")
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+NOTIFICATIONS_UNSUBSCRIBE_LINK_DAYS = int(
+    os.environ.get("NOTIFICATIONS_UNSUBSCRIBE_LINK_DAYS", "365")
+)
 
 # Security: production defaults, relaxed only by DEBUG or explicit environment.
 SECURE_PROXY_SSL_HEADER = (

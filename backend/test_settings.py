@@ -11,6 +11,11 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("CORS_ALLOWED_ORIGINS", "https://app.town.example")
 os.environ.setdefault("REDIS_PREFIX", f"town-test-{os.getpid()}")
+if not os.environ.get("IDP_OIDC_PRIVATE_KEY"):
+    # One signing key per test session, never written to disk; subprocesses inherit it.
+    from backend.accounts.signing_keys import private_key_pem_generate
+
+    os.environ["IDP_OIDC_PRIVATE_KEY"] = private_key_pem_generate()
 
 from backend.settings import *  # noqa: F403
 

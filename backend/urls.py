@@ -24,7 +24,10 @@ urlpatterns = [
     ),
     path("healthz", healthz, name="healthz"),
     path("records/", include("backend.records.urls")),
+    path("notifications/", include("backend.notifications.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("accounts/", include("allauth.urls")),
+    # OpenID Connect provider: /.well-known/openid-configuration, /identity/o/authorize, ...
+    path("", include("allauth.idp.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -18,17 +18,15 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
+from harness import ROOT, free_port, server_start
 
-ROOT = Path(__file__).resolve().parent.parent
 WORKDIR = ROOT / "var" / "bench" / "records"
 PAGE_SIZE = 20
 QUERY = """
@@ -69,8 +67,9 @@ def database_build(meetings: int) -> None:
     shutil.rmtree(WORKDIR, ignore_errors=True)
     WORKDIR.mkdir(parents=True)
     started = time.perf_counter()
-    run("manage.py", "migrate", "--noinput", "-v", "0")
-    run("manage.py", "demo_load")
+    # Checks are for deployments; the benchmark's server needs none of their settings.
+    run("manage.py", "migrate", "--noinput", "-v", "0", "--skip-checks")
+    run("manage.py", "demo_load", "--skip-checks")
     run(str(Path(__file__)), "--seed", str(meetings))
     print(f"database built in {time.perf_counter() - started:.1f} s: {WORKDIR / 'db.sqlite3'}")
 
@@ -119,45 +118,6 @@ def seed(total: int) -> None:
             for number, copy in enumerate(copies)
             for item in templates[number % len(templates)].agenda_items.all()
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def server_start(port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "backend.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=server_environment(),
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return server
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError("the server exited") from None
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("the server did not start")
 
 
 class Endpoint:
@@ -304,7 +264,7 @@ def main() -> None:
         profile(min(options.requests, 200))
         return
     port = free_port()
-    server = server_start(port)
+    server = server_start(port, server_environment())
     try:
         asyncio.run(benchmark(port, options.rounds, options.requests, options.concurrency))
     finally:

@@ -4,11 +4,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
+from allauth.idp.oidc.adapter import get_adapter
+from allauth.idp.oidc.models import Client
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from backend.accounts.models import HomeAddress, Language, User
+from backend.accounts.oidc import SCOPES
 from backend.accounts.roles import Role
 from backend.common.errors import ActionError, FieldError
 
@@ -126,3 +131,94 @@ def user_profile_update(
         )
     user._state.fields_cache.pop("home_address", None)
     return user
+
+
+@dataclass(frozen=True)
+class OIDCClientCreated:
+    client_id: str
+    # Shown once: only its hash is stored. None for a public client (an app that cannot keep one).
+    client_secret: str | None
+
+
+@transaction.atomic
+def oidc_client_create(
+    *,
+    name: str,
+    redirect_uris: Iterable[str],
+    scopes: Iterable[str],
+    public: bool = False,
+    refresh_tokens: bool = True,
+) -> OIDCClientCreated:
+    """Register a third-party app with the OpenID Connect provider (authorization code flow)."""
+    name = name.strip()
+    redirect_uris = [uri.strip() for uri in redirect_uris if uri.strip()]
+    scopes = list(dict.fromkeys(scope for scope in scopes if scope))
+    errors: list[FieldError] = []
+    if not name:
+        errors.append(FieldError(AccountErrorCode.REQUIRED, "Name the app.", "name"))
+    elif len(name) > 100:
+        errors.append(
+            FieldError(AccountErrorCode.TOO_LONG, "The name is at most 100 characters.", "name")
+        )
+    if not redirect_uris:
+        errors.append(
+            FieldError(
+                AccountErrorCode.REQUIRED,
+                "Give at least one redirect URI.",
+                "redirectUris",
+            )
+        )
+    unknown = [scope for scope in scopes if scope not in SCOPES]
+    if unknown:
+        errors.append(
+            FieldError(
+                AccountErrorCode.INVALID,
+                f"Unknown scopes: {', '.join(unknown)}; known: {', '.join(SCOPES)}.",
+                "scopes",
+            )
+        )
+    elif "openid" not in scopes:
+        errors.append(
+            FieldError(AccountErrorCode.REQUIRED, "The openid scope is required.", "scopes")
+        )
+    client = Client(
+        name=name,
+        type=Client.Type.PUBLIC if public else Client.Type.CONFIDENTIAL,
+        response_types=Client.ResponseType.CODE,
+    )
+    client.set_redirect_uris(redirect_uris)
+    client.set_scopes(scopes)
+    client.set_default_scopes(["openid"])
+    grant_types = [Client.GrantType.AUTHORIZATION_CODE]
+    if refresh_tokens:
+        grant_types.append(Client.GrantType.REFRESH_TOKEN)
+    client.set_grant_types(grant_types)
+    for uri in redirect_uris:
+        parsed = urlsplit(uri)
+        if (
+            not parsed.scheme
+            or parsed.fragment
+            or (parsed.scheme in ("http", "https") and not parsed.hostname)
+        ):
+            errors.append(
+                FieldError(
+                    AccountErrorCode.INVALID,
+                    f"{uri!r} is not an absolute URI without a fragment.",
+                    "redirectUris",
+                )
+            )
+    if redirect_uris:
+        try:
+            client.clean_redirect_uris()
+        except ValidationError as error:
+            errors.append(
+                FieldError(AccountErrorCode.INVALID, " ".join(error.messages), "redirectUris")
+            )
+    if errors:
+        raise ActionError(errors)
+    secret = None
+    if not public:
+        secret = get_adapter().generate_client_secret()
+        client.set_secret(secret)
+    client.save()
+    return OIDCClientCreated(client_id=client.id, client_secret=secret)

@@ -55,6 +55,8 @@ from strawberry_django.optimizer import DjangoOptimizerExtension, is_optimized_b
 from strawberry_django.relay import resolve_model_id_attr
 from strawberry_django.relay.utils import resolve_model_id
 
+from backend.api.delegation import ScopeGuard
+
 CACHE_SIZE = 512
 
 
@@ -90,6 +92,8 @@ def build_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtens
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        # After the validation cache: what a third-party app's token may run is never cached.
+        ScopeGuard,
         QueryOptimizer,
     ]
     if not settings.DEBUG:

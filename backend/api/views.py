@@ -14,7 +14,13 @@ from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView, TemporalHttpResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
-from backend.api.auth import user_from_session_token
+from backend.api.auth import (
+    AccessTokenRefused,
+    bearer_token,
+    user_from_access_token,
+    user_from_session_token,
+)
+from backend.api.delegation import INSUFFICIENT_SCOPE
 from backend.common.graphql import Context
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -56,7 +62,8 @@ _HTTP_ERROR_CODES = {
 class TownGraphQLView(GraphQLView):
     """Authenticates the caller, then runs the operation.
 
-    An ``X-Session-Token`` header (allauth's app client) needs no CSRF token: no browser sends it
+    An ``X-Session-Token`` header (allauth's app client) or an ``Authorization: Bearer`` access
+    token (a third-party app acting for a resident) needs no CSRF token: no browser sends either
     on its own. A request that relies on the session cookie must carry the CSRF token on POST,
     or it is refused before anything runs. A wrong token is an authentication error, never an
     anonymous request.
@@ -75,7 +82,33 @@ class TownGraphQLView(GraphQLView):
                 Allow="GET, POST",
             )
         token = request.headers.get("X-Session-Token")
-        if token is not None:
+        access_token = bearer_token(request.headers.get("Authorization", ""))
+        if access_token is not None:
+            if token is not None:
+                return error_response(
+                    request,
+                    400,
+                    "Send either an access token (Authorization: Bearer) or an X-Session-Token, "
+                    "not both.",
+                    "BAD_REQUEST",
+                )
+            try:
+                user, delegation = user_from_access_token(
+                    access_token,
+                    resource=request.build_absolute_uri(request.path),
+                    request=request,
+                )
+            except AccessTokenRefused as refusal:
+                return error_response(
+                    request,
+                    refusal.status,
+                    refusal.message,
+                    refusal.code,
+                    **{"WWW-Authenticate": 'Bearer error="invalid_token"'},
+                )
+            request.user = user
+            request.delegation = delegation
+        elif token is not None:
             user = user_from_session_token(token)
             if user is None:
                 return error_response(
@@ -147,4 +180,22 @@ class TownGraphQLView(GraphQLView):
                 response.status_code = 400
         else:
             response["Content-Type"] = f"{JSON}; charset=utf-8"
+        refused_scopes = _insufficient_scope(response_data)
+        if refused_scopes is not None:
+            # Nothing ran: the access token's scopes do not cover the operation (RFC 6750).
+            response.status_code = 403
+            response["WWW-Authenticate"] = (
+                f'Bearer error="insufficient_scope", scope="{" ".join(refused_scopes)}"'
+            )
         return response
+
+
+def _insufficient_scope(response_data: Any) -> list[str] | None:
+    """The scopes an operation refused for its access token's scopes needed, else None."""
+    if not isinstance(response_data, dict) or response_data.get("data") is not None:
+        return None
+    for error in response_data.get("errors") or ():
+        extensions = (error.get("extensions") if isinstance(error, dict) else None) or {}
+        if extensions.get("code") == INSUFFICIENT_SCOPE:
+            return list(extensions.get("requiredScopes") or ())
+    return None

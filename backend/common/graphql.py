@@ -29,6 +29,19 @@ class Context:
             user = scope.get("user")
         return user if user is not None else AnonymousUser()
 
+    @property
+    def delegation(self) -> Any:
+        """The third-party app acting for the user, and its scopes; None for the user themself.
+
+        Set by the HTTP view and the WebSocket consumer when an OpenID Connect access token
+        authenticated the request (``backend.accounts.delegation.Delegation``).
+        """
+        delegation = getattr(self.request, "delegation", None)
+        if delegation is None:
+            scope = getattr(self.request, "scope", None) or {}
+            delegation = scope.get("delegation")
+        return delegation
+
 
 def viewer(info: Info) -> Any:
     """The user on whose behalf this operation runs (AnonymousUser when nobody is signed in)."""

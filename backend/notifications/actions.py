@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -8,11 +10,12 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from backend.common.errors import ActionError
-from backend.notifications.models import Event, Follow, Notification
+from backend.common.realtime import group_send_many
+from backend.notifications.models import Event, Follow, Notification, SavedSearch
 from backend.notifications.registry import followable_by_type_name
 
 logger = logging.getLogger(__name__)
@@ -23,6 +26,9 @@ class NotificationsErrorCode:
     NOT_FOUND = "NOT_FOUND"
     LIMIT_REACHED = "LIMIT_REACHED"
     INVALID = "INVALID"
+    UNKNOWN_KIND = "UNKNOWN_KIND"
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
 
 
 def user_group(user_id: int) -> str:
@@ -120,19 +126,36 @@ def _serialize_fan_outs() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(727001)")
 
 
+def _audience_user_ids(audiences: list[list[int]]) -> list[int]:
+    """Who hears of an event: the followers of its audiences, and the owner of a saved search
+    among them (a saved search is followed by its owner alone)."""
+    saved_search_type_id = ContentType.objects.get_for_model(SavedSearch).pk
+    follows = Q(pk__in=[])
+    saved_search_ids: list[int] = []
+    for content_type_id, object_id in audiences:
+        if content_type_id == saved_search_type_id:
+            saved_search_ids.append(object_id)
+        else:
+            follows |= Q(target_type_id=content_type_id, target_id=object_id)
+    user_ids = set(Follow.objects.filter(follows).values_list("user_id", flat=True))
+    if saved_search_ids:
+        user_ids.update(
+            SavedSearch.objects.filter(pk__in=saved_search_ids).values_list("user_id", flat=True)
+        )
+    return sorted(user_ids)
+
+
 def notifications_fan_out_now(*, event_id: int) -> list[int]:
     """Write one inbox row per follower (idempotent), then ring their sockets.
 
-    Safe to run again after a crash at any point: the unique (user, event) constraint keeps
-    rows single, and ringing is only a hint to read the inbox.
+    Safe to run again after a crash at any point: the rows are written in one transaction, the
+    unique (user, event) constraint keeps them single, and a ring is only a hint (it carries the
+    new row so that a socket need not read it again, see ``_rings``).
     """
     with transaction.atomic():
         _serialize_fan_outs()
         event = Event.objects.select_for_update().get(pk=event_id)
-        audience = Q(pk__in=[])
-        for content_type_id, object_id in event.audiences:
-            audience |= Q(target_type_id=content_type_id, target_id=object_id)
-        user_ids = sorted(set(Follow.objects.filter(audience).values_list("user_id", flat=True)))
+        user_ids = _audience_user_ids(event.audiences)
         already = set(
             Notification.objects.filter(event=event, user_id__in=user_ids).values_list(
                 "user_id", flat=True
@@ -158,20 +181,111 @@ def notifications_fan_out_now(*, event_id: int) -> list[int]:
         if event.fanned_out_at is None:
             event.fanned_out_at = timezone.now()
             event.save(update_fields=["fanned_out_at"])
-    ring_users(user_ids)
+            _immediate_emails_enqueue(event_id=event.pk)
+        rings = _rings(event)
+    ring_users(rings)
     return user_ids
 
 
-def ring_users(user_ids: list[int]) -> None:
-    """Tell each user's open sockets to read their inbox; a layer outage only delays delivery."""
+def _rings(event: Event) -> dict[int, dict[str, Any]]:
+    """Each user's ring: their row of the event, and the id of their notification before it.
+
+    Read inside the fan-out's serialized transaction, so ``previous`` is exact: a socket that has
+    sent up to ``previous`` sends this one next without reading the inbox; any other socket reads
+    the inbox from where it is. One query for every row of the event.
+    """
+    previous = (
+        Notification.objects.filter(user_id=OuterRef("user_id"), pk__lt=OuterRef("pk"))
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    rows = (
+        Notification.objects.filter(event=event)
+        .annotate(previous=Subquery(previous))
+        .values_list("pk", "user_id", "previous", "created_at")
+    )
+    return {
+        user_id: {
+            "type": "notifications.ring",
+            "notification": {
+                "id": pk,
+                "previous": before or 0,
+                "kind": event.kind,
+                "title": event.title,
+                "text": event.text,
+                "subject_type_id": event.subject_type_id,
+                "subject_id": event.subject_id,
+                "created_at": created_at.isoformat(),
+            },
+        }
+        for pk, user_id, before, created_at in rows
+    }
+
+
+def _immediate_emails_enqueue(*, event_id: int) -> None:
+    # In the fan-out's transaction, once per event: the mails exist as work as soon as the rows do.
+    from backend.notifications.tasks import notifications_email_immediately_task
+
+    notifications_email_immediately_task.enqueue(event_id=event_id)
+
+
+def ring_users(rings: dict[int, dict[str, Any]]) -> None:
+    """Send each user's ring to their open sockets; a layer outage only delays delivery."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not rings:
         return
+    messages = {user_group(user_id): message for user_id, message in rings.items()}
     try:
-        for user_id in user_ids:
-            async_to_sync(layer.group_send)(user_group(user_id), {"type": "notifications.ring"})
+        async_to_sync(group_send_many)(layer, messages)
     except Exception:
         logger.warning("channel layer unavailable; notifications wait in the inbox", exc_info=True)
+
+
+def notifications_fan_out_recover(*, worker_is_gone: Callable[[str], bool]) -> int:
+    """Queue again the fan-outs a worker left unfinished; returns how many.
+
+    django-tasks-db leaves the task of a worker killed mid-run RUNNING for ever, and a failed one
+    FAILED. A fan-out is safe to run again, so a RUNNING one goes back to the queue at once when
+    ``worker_is_gone(worker_id)`` says its worker stopped, or once it has run for
+    NOTIFICATIONS_FAN_OUT_RETRY_SECONDS (its worker may be alive elsewhere: running twice only
+    costs time). An event still not fanned out that long after it was recorded, with no fan-out
+    waiting or running (it failed, or its task row is gone), gets a new one, at most once per
+    that period.
+    """
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from backend.notifications.tasks import notifications_fan_out
+
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.NOTIFICATIONS_FAN_OUT_RETRY_SECONDS)
+    fan_outs = DBTaskResult.objects.filter(task_path=notifications_fan_out.module_path)
+    recovered = 0
+    for row in fan_outs.filter(status=TaskResultStatus.RUNNING).only("started_at", "worker_ids"):
+        worker_id = row.worker_ids[-1] if row.worker_ids else ""
+        if row.started_at is not None and row.started_at > cutoff and not worker_is_gone(worker_id):
+            continue
+        # Only if nobody finished or re-queued it meanwhile.
+        recovered += fan_outs.filter(
+            pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at
+        ).update(status=TaskResultStatus.READY)
+
+    stuck = set(
+        Event.objects.filter(fanned_out_at__isnull=True, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    if stuck:
+        for args_kwargs, status, finished_at in fan_outs.filter(
+            args_kwargs__kwargs__event_id__in=sorted(stuck),
+            status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING, TaskResultStatus.FAILED],
+        ).values_list("args_kwargs", "status", "finished_at"):
+            event_id = (args_kwargs.get("kwargs") or {}).get("event_id")
+            if status != TaskResultStatus.FAILED or (finished_at and finished_at > cutoff):
+                stuck.discard(event_id)  # waiting, running, or failed too recently to retry
+        for event_id in sorted(stuck):
+            notifications_fan_out.enqueue(event_id=event_id)
+            recovered += 1
+    return recovered
 
 
 @transaction.atomic

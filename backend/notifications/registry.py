@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,3 +34,94 @@ def followable_by_model(model: type[models.Model]) -> Followable | None:
         if followable.model is model:
             return followable
     return None
+
+
+# Kinds of notification. Every kind a domain records is declared here once, by that domain, with
+# a label residents read and the email delivery it gets until the resident chooses another. A
+# kind that was never registered stays in the inbox and is never emailed.
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    kind: str  # as stored on Event and Notification, e.g. "agenda_published"
+    label: Any  # a (lazily translated) phrase naming the kind, for preference screens and emails
+    email_default: str  # an EmailMode value: "off", "immediate" or "daily"
+
+
+_KINDS: dict[str, NotificationKind] = {}
+
+
+def notification_kind_register(*, kind: str, label: Any, email_default: str) -> None:
+    from backend.notifications.models import EmailMode
+
+    if email_default not in EmailMode.values:
+        raise ValueError(f"Unknown email delivery {email_default!r} for kind {kind!r}.")
+    _KINDS[kind] = NotificationKind(kind=kind, label=label, email_default=email_default)
+
+
+def notification_kinds() -> list[NotificationKind]:
+    """Every registered kind, in the order the domains registered them."""
+    return list(_KINDS.values())
+
+
+def notification_kind(kind: str) -> NotificationKind | None:
+    return _KINDS.get(kind)
+
+
+# Where a resident reads a notification's subject in the Town's web app: each domain registers a
+# path builder per model, and emails link to FRONTEND_URL + path.
+
+_SUBJECT_PATHS: dict[type[models.Model], Callable[[int], str]] = {}
+
+
+def subject_path_register(*, model: type[models.Model], path: Callable[[int], str]) -> None:
+    _SUBJECT_PATHS[model] = path
+
+
+def subject_path(*, model: type[models.Model] | None, object_id: int) -> str | None:
+    builder = _SUBJECT_PATHS.get(model) if model is not None else None
+    return builder(object_id) if builder is not None else None
+
+
+# What saved searches hear of: each domain names the search kinds whose newly public records are
+# announced to the saved searches they match, with when each record first became public, and
+# how to tell which body ids exist (a saved search's filter names bodies).
+
+
+@dataclass(frozen=True)
+class AnnouncedKind:
+    kind: str  # a search kind, e.g. "agenda_item"
+    # When the object first became public (None while it is not): saved searches made after
+    # that moment do not announce it, since it was not new to them.
+    public_since: Callable[[Any], datetime.datetime | None]
+
+
+_ANNOUNCED: dict[str, AnnouncedKind] = {}
+_BODY_LOOKUPS: list[Callable[[set[int]], set[int]]] = []
+
+
+def announced_kind_register(
+    *, kind: str, public_since: Callable[[Any], datetime.datetime | None]
+) -> None:
+    _ANNOUNCED[kind] = AnnouncedKind(kind=kind, public_since=public_since)
+
+
+def announced_kind(kind: str) -> AnnouncedKind | None:
+    return _ANNOUNCED.get(kind)
+
+
+def announced_kinds() -> list[str]:
+    return list(_ANNOUNCED)
+
+
+def known_bodies_register(lookup: Callable[[set[int]], set[int]]) -> None:
+    """``lookup`` returns which of the given body ids exist."""
+    if lookup not in _BODY_LOOKUPS:
+        _BODY_LOOKUPS.append(lookup)
+
+
+def known_bodies(body_ids: set[int]) -> set[int]:
+    known: set[int] = set()
+    for lookup in _BODY_LOOKUPS:
+        known |= lookup(body_ids)
+    return known

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from backend.notifications.models import Follow, Notification
+from backend.notifications.models import Follow, Notification, SavedSearch
 
 
 def notifications_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
@@ -30,3 +30,11 @@ def follows_for(*, user: Any) -> QuerySet[Follow]:
     if not getattr(user, "is_authenticated", False):
         return Follow.objects.none()
     return Follow.objects.filter(user_id=user.pk).select_related("target_type")
+
+
+def saved_searches_for(*, user: Any, queryset: QuerySet[SavedSearch] | None = None) -> QuerySet:
+    """A user's own saved searches, newest first; nobody else's, ever."""
+    queryset = SavedSearch.objects.all() if queryset is None else queryset
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    return queryset.filter(user_id=user.pk)

@@ -40,6 +40,12 @@ class RecordsConfig(AppConfig):
     }
 
     def ready(self) -> None:
-        from backend.records.notifications import followables_register
+        from backend.records.notifications import (
+            followables_register,
+            notification_kinds_register,
+            saved_search_kinds_register,
+        )
 
         followables_register()
+        notification_kinds_register()
+        saved_search_kinds_register()

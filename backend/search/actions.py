@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import models, transaction
 
 from backend.search.backends import search_backend
 from backend.search.registry import (
@@ -14,6 +15,7 @@ from backend.search.registry import (
     IndexEntry,
     kind_get,
     kinds_all,
+    registry,
     targets_for,
     tombstone,
 )
@@ -32,41 +34,62 @@ def search_changes_enqueue(*, instance: models.Model) -> int:
     return len(targets)
 
 
-def _entry_now(kind: str, object_id: str) -> IndexEntry | None:
-    search_kind = kind_get(kind)
-    instance = search_kind.queryset().filter(pk=object_id).first()
-    return None if instance is None else search_kind.entry(instance)
+# Dependents are read this many at a time: a body's refresh reaches every one of its meetings.
+REFRESH_BATCH = 500
+
+
+def _entries_now(keys: Iterable[tuple[str, str]]) -> Iterator[IndexEntry]:
+    """The entries of ``keys`` as the objects are now, read in batches of one kind; a missing
+    object leaves a tombstone."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for kind, object_id in keys:
+        by_kind[kind].append(object_id)
+    for kind, object_ids in by_kind.items():
+        search_kind = kind_get(kind)
+        for start in range(0, len(object_ids), REFRESH_BATCH):
+            batch = object_ids[start : start + REFRESH_BATCH]
+            found = {
+                str(instance.pk): instance
+                for instance in search_kind.queryset().filter(pk__in=batch)
+            }
+            for object_id in batch:
+                instance = found.get(object_id)
+                yield (
+                    search_kind.entry(instance)
+                    if instance is not None
+                    else tombstone(kind=kind, object_id=object_id, version=DELETED_VERSION)
+                )
 
 
 def search_entry_refresh(*, kind: str, object_id: str) -> int:
-    """Index one object as it is now, and the entries whose visibility follows it.
+    """Index one object as it is now, and the entries that follow it (its dependents).
 
     A missing object leaves a tombstone with the final version, so no replay of an older update
-    brings it back. Entries below a lower version than the index holds are ignored.
+    brings it back. Entries below a lower version than the index holds are ignored; an entry
+    at the version the index holds is written again, so re-reading an object whose version did
+    not move is never refused. Dependents are read in batches of one kind, not one by one.
     """
     search_kind = kind_get(kind)
     backend = search_backend()
     object_id = str(object_id)
     instance = search_kind.queryset().filter(pk=object_id).first()
-    entries: list[IndexEntry] = []
     dependents: dict[tuple[str, str], None] = {}
     if instance is None:
-        entries.append(tombstone(kind=kind, object_id=object_id, version=DELETED_VERSION))
+        own = tombstone(kind=kind, object_id=object_id, version=DELETED_VERSION)
     else:
-        entries.append(search_kind.entry(instance))
+        own = search_kind.entry(instance)
         dependents.update(((name, str(pk)), None) for name, pk in search_kind.dependents(instance))
     # Entries indexed under this object that it no longer lists (deleted with it, moved away).
     dependents.update(
         (key, None) for key in backend.entry_keys_with_parent(parent=f"{kind}:{object_id}")
     )
-    for dependent_kind, dependent_id in dependents:
-        entry = _entry_now(dependent_kind, dependent_id)
-        entries.append(
-            entry
-            if entry is not None
-            else tombstone(kind=dependent_kind, object_id=dependent_id, version=DELETED_VERSION)
-        )
-    return backend.entries_apply(entries=entries)
+    dependents.pop((kind, object_id), None)
+    entries = [own, *_entries_now(dependents)]
+    with transaction.atomic():
+        written = backend.entries_apply(entries=entries)
+        for listener in registry.index_listeners:
+            listener(entries)
+    return written
 
 
 def _entries(kinds: list[str]) -> Iterator[IndexEntry]:

@@ -32,7 +32,6 @@ class SearchEntry(models.Model):
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_identity")
         ]
         indexes = [
-            models.Index(fields=["audience", "kind"]),
             models.Index(fields=["date"]),
             models.Index(fields=["parent"]),
         ]

@@ -112,7 +112,15 @@ class SearchKind:
 
     ``entry`` builds the entry for one object as it is now (hidden when nobody may find it);
     ``queryset`` lists every object to index on a rebuild; ``dependents`` names the entries
-    whose visibility follows this object's (a meeting's agenda items and documents).
+    that copy something of this object (a meeting's agenda items and documents follow its
+    visibility; a body's meetings carry its name), refreshed with it.
+
+    A hit carries its record when the kind says how to load it: ``visible_to`` returns the
+    objects of the kind a viewer may see, from the domain's own selectors, so a hit whose
+    record the viewer may no longer see (unpublished since it was indexed) carries none; and
+    ``graphql_type`` names, as a dotted path, the GraphQL type that represents the record. Only
+    the schema assembly (``backend.api``) resolves that path, so this app never imports a
+    domain.
     """
 
     name: str
@@ -121,6 +129,8 @@ class SearchKind:
     queryset: Callable[[], models.QuerySet]
     entry: Callable[[Any], IndexEntry]
     dependents: Callable[[Any], Iterable[tuple[str, Any]]] = field(default=lambda obj: ())
+    visible_to: Callable[[Any], models.QuerySet] | None = None
+    graphql_type: str = ""
 
 
 @dataclass
@@ -132,6 +142,8 @@ class _Registry:
     )
     # Each returns the audience keys a viewer holds; a key ending in ":*" holds its namespace.
     audience_resolvers: list[Callable[[Any], set[str]]] = field(default_factory=list)
+    # Called with the entries each piece of index work has just written, in its transaction.
+    index_listeners: list[Callable[[list[IndexEntry]], None]] = field(default_factory=list)
 
 
 registry = _Registry()
@@ -149,6 +161,16 @@ def trigger_register(
 
 def audience_resolver_register(resolver: Callable[[Any], set[str]]) -> None:
     registry.audience_resolvers.append(resolver)
+
+
+def index_listener_register(listener: Callable[[list[IndexEntry]], None]) -> None:
+    """Hear of the entries each refresh writes (saved searches test the newly public ones).
+
+    A listener runs inside the index work's transaction on the database backend: what it
+    enqueues exists only if the entries were written. Rebuilds call no listener.
+    """
+    if listener not in registry.index_listeners:
+        registry.index_listeners.append(listener)
 
 
 def kind_get(name: str) -> SearchKind:

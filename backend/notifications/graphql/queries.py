@@ -2,11 +2,19 @@ from __future__ import annotations
 
 import strawberry
 import strawberry_django
+from graphql import GraphQLError
 from strawberry.types import Info
 
 from backend.common.graphql import viewer
-from backend.notifications.graphql.types import FollowType, NotificationConnection, NotificationType
-from backend.notifications.selectors import follows_for, notifications_for
+from backend.notifications.graphql.types import (
+    FollowType,
+    NotificationConnection,
+    NotificationPreferenceType,
+    NotificationType,
+    SavedSearchType,
+)
+from backend.notifications.preferences import notification_preferences_for
+from backend.notifications.selectors import follows_for, notifications_for, saved_searches_for
 
 MAX_PAGE = 100
 
@@ -46,3 +54,27 @@ class NotificationsQuery:
     )
     def unread_notification_count(self, info: Info) -> int:
         return notifications_for(user=viewer(info), unread_only=True).count()
+
+    @strawberry_django.field(
+        description="The signed-in user's saved searches, newest first; empty when anonymous."
+    )
+    def saved_searches(self, info: Info) -> list[SavedSearchType]:
+        return saved_searches_for(user=viewer(info))  # type: ignore[return-value]
+
+    @strawberry_django.field(
+        description=(
+            "How each kind of notification reaches the signed-in user by email (in the inbox, "
+            "every kind always arrives). Sign-in required."
+        )
+    )
+    def notification_preferences(self, info: Info) -> list[NotificationPreferenceType]:
+        user = viewer(info)
+        if not user.is_authenticated:
+            raise GraphQLError(
+                "Sign in to see your notification preferences.",
+                extensions={"code": "UNAUTHENTICATED"},
+            )
+        return [
+            NotificationPreferenceType.from_preference(preference)
+            for preference in notification_preferences_for(user=user)
+        ]

@@ -1,18 +1,23 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import datetime
+from typing import Any
 
 import strawberry
 from asgiref.sync import sync_to_async
+from django.contrib.contenttypes.models import ContentType
 from graphql import GraphQLError
 from strawberry.types import Info
 
 from backend.notifications.actions import user_group
-from backend.notifications.graphql.types import NotificationType
+from backend.notifications.graphql.types import NotificationType, _global_id
 from backend.notifications.models import Notification
 from backend.notifications.selectors import notifications_after
 
 REPLAY_BATCH = 100
+
+_content_types: dict[int, ContentType] = {}
 
 
 def _viewer_id(info: Info) -> int | None:
@@ -23,6 +28,24 @@ def _viewer_id(info: Info) -> int | None:
 def _latest_id(user_id: int) -> int:
     latest = Notification.objects.filter(user_id=user_id).order_by("-pk").values("pk").first()
     return latest["pk"] if latest else 0
+
+
+async def _from_ring(carried: dict[str, Any]) -> NotificationType:
+    """The notification a ring carries, exactly as its row was written (unread)."""
+    type_id = carried["subject_type_id"]
+    content_type = _content_types.get(type_id)
+    if content_type is None:
+        content_type = await sync_to_async(ContentType.objects.get_for_id)(type_id)
+        _content_types[type_id] = content_type
+    return NotificationType(
+        cursor=str(carried["id"]),
+        kind=carried["kind"],
+        title=carried["title"],
+        text=carried["text"],
+        subject_id=_global_id(content_type, carried["subject_id"]),
+        read=False,
+        created_at=datetime.fromisoformat(carried["created_at"]),
+    )
 
 
 async def _unseen(user_id: int, after_id: int) -> AsyncGenerator[Notification, None]:
@@ -56,8 +79,11 @@ class NotificationsSubscription:
         if after is not None and not after.isdigit():
             raise GraphQLError("`after` is a notification cursor.", extensions={"code": "INVALID"})
         consumer = info.context.request
-        # Join the group before reading the inbox, so nothing committed in between is missed;
-        # a ring is only a hint to read the inbox again from the last id sent.
+        # Join the group before reading the inbox, so nothing committed in between is missed.
+        # A ring carries the user's new notification and the id of the one before it: when that
+        # one was the last sent, the new one is next and is sent as carried; otherwise (a ring
+        # lost while the channel layer was down, an older ring arriving late) the inbox is read
+        # again from the last id sent. Either way: in order, no gaps, no duplicates.
         async with consumer.listen_to_channel(
             "notifications.ring", groups=[user_group(user_id)]
         ) as rings:
@@ -65,7 +91,14 @@ class NotificationsSubscription:
             async for notification in _unseen(user_id, last):
                 last = notification.pk
                 yield NotificationType.from_model(notification)
-            async for _ in rings:
+            async for ring in rings:
+                carried = ring.get("notification")
+                if carried is not None and carried["id"] <= last:
+                    continue  # sent already
+                if carried is not None and carried["previous"] <= last:
+                    last = carried["id"]
+                    yield await _from_ring(carried)
+                    continue
                 async for notification in _unseen(user_id, last):
                     last = notification.pk
                     yield NotificationType.from_model(notification)

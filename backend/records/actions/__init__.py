@@ -7,6 +7,7 @@ from backend.records.actions.agenda import (
     agenda_item_update,
 )
 from backend.records.actions.base import RecordsErrorCode
+from backend.records.actions.bodies import body_update
 from backend.records.actions.meetings import (
     meeting_cancel,
     meeting_create,
@@ -30,6 +31,7 @@ __all__ = [
     "agenda_item_create",
     "agenda_item_reorder",
     "agenda_item_update",
+    "body_update",
     "meeting_cancel",
     "meeting_create",
     "meeting_postpone",

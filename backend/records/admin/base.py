@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 
 from backend.audit.actions import audit_record, audit_snapshot
 from backend.common.errors import ActionError, FieldError
+from backend.records.actions.base import meeting_touch
 from backend.records.effects import record_changed
 from backend.records.models import (
     Meeting,
@@ -119,6 +120,9 @@ def audited_delete(*, actor: Any, instance: Model, meeting: Meeting | None) -> N
     )
     instance.delete()
     if meeting is not None:
+        # Removing a part (an item, a document, a vote) changes the meeting: its revision orders
+        # the index work that re-reads it, so no worker that read the part can write it back.
+        meeting_touch(meeting)
         record_changed(instance=meeting)
 
 
@@ -175,7 +179,8 @@ class EditableBodyFilter(admin.RelatedFieldListFilter):
 
 
 class AuditedAdmin(admin.ModelAdmin):
-    """Reference data has no actions of its own; its changes are still in the audit log."""
+    """Reference data is edited here without actions; its changes are still in the audit log,
+    and reach the search index as an action's do (a body's new name, its members' entries)."""
 
     audited_m2m: tuple[str, ...] = ()
 
@@ -186,6 +191,11 @@ class AuditedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: list, change: bool) -> None:
+        # Inline rows lose their keys when deleted: their effects are enqueued before.
+        for formset in formsets:
+            for inline_form in formset.deleted_forms:
+                if inline_form.instance.pk is not None:
+                    record_changed(instance=inline_form.instance)
         super().save_related(request, form, formsets, change)
         obj = form.instance
         audit_record(
@@ -195,6 +205,10 @@ class AuditedAdmin(admin.ModelAdmin):
             before=getattr(obj, "_audit_before", None),
             after=self._snapshot(obj),
         )
+        record_changed(instance=obj)
+        for formset in formsets:
+            for inline in [*formset.new_objects, *(saved for saved, _ in formset.changed_objects)]:
+                record_changed(instance=inline)
 
     def delete_model(self, request: HttpRequest, obj: Model) -> None:
         audit_record(
@@ -203,6 +217,7 @@ class AuditedAdmin(admin.ModelAdmin):
             instance=obj,
             before=self._snapshot(obj),
         )
+        record_changed(instance=obj)
         super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:

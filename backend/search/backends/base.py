@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -28,6 +28,28 @@ class SearchFilters:
     body_ids: tuple[int, ...] = ()
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
+
+
+def filters_admit(
+    filters: SearchFilters, *, kind: str, body_id: int | None, date: datetime.date | None
+) -> bool:
+    """Whether an entry with these facets passes ``filters``."""
+    if filters.kinds and kind not in filters.kinds:
+        return False
+    if filters.body_ids and body_id not in filters.body_ids:
+        return False
+    if filters.date_from and (date is None or date < filters.date_from):
+        return False
+    return not (filters.date_to and (date is None or date > filters.date_to))
+
+
+@dataclass(frozen=True)
+class StandingQuery:
+    """A query kept to be tested against entries one at a time (a resident's saved search)."""
+
+    key: str
+    query: ParsedQuery
+    filters: SearchFilters = field(default_factory=SearchFilters)
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,15 @@ class SearchBackend(Protocol):
 
     def entry_keys_with_parent(self, *, parent: str) -> list[tuple[str, str]]:
         """The (kind, object id) of entries belonging to ``parent``."""
+
+    def matching_queries(
+        self, *, kind: str, object_id: str, queries: Sequence[StandingQuery]
+    ) -> set[str]:
+        """The keys of ``queries`` that the entry ``kind:object_id`` matches as indexed now.
+
+        Only a public entry matches anything: a draft, a restricted or a hidden entry, or one
+        not indexed, matches no query.
+        """
 
 
 def facet_sort(counts: dict[tuple[str, str], int], *, by_value: bool = False) -> list[FacetCount]:

@@ -5,7 +5,13 @@ bm25 (titles weigh ten times the body), stems with the porter tokenizer over uni
 diacritics removed, and answers prefixes from its prefix indexes. PostgreSQL ranks a weighted
 ``search_vector`` (title A, body D) built with the ``town_search`` configuration (English
 stemming over unaccent) or, where unaccent is missing, with ``english`` over text whose
-accents Python has folded. Snippets are computed only for the page returned.
+accents Python has folded; it ranks with ``rank_vector``, the title and the opening of the text
+only, which stays in the row where the full vector of a long document would have to be read
+from TOAST and decompressed for every match. Snippets are computed only for the page returned.
+
+A search reads every entry its words match (to rank them, count them by facet), so what it
+reads per entry is kept small: SQLite takes audience and facets from a narrow index, and
+PostgreSQL finds public entries in a GIN index of their own (see migration 0002).
 """
 
 # Statements are assembled from fixed fragments; every value is a bound parameter.
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
@@ -28,8 +34,10 @@ from backend.search.backends.base import (
     Hit,
     SearchFilters,
     SearchPage,
+    StandingQuery,
     StoredVersion,
     facet_sort,
+    filters_admit,
     highlight_html,
 )
 from backend.search.query import ParsedQuery, Term
@@ -44,6 +52,20 @@ from backend.search.registry import (
 
 TABLE = "search_searchentry"
 BATCH = 500
+# Standing queries tested against one entry per statement.
+MATCH_BATCH = 200
+# The opening of the text that ranks an entry on PostgreSQL, with its title.
+RANK_CONTENT_CHARS = 1000
+# Headlines are taken from this much text around the first word found, not the whole text.
+HEADLINE_WINDOW_CHARS = 4000
+# On SQLite, a search whose words match more than this share of the index counts its facets by
+# walking the index in facet order rather than looking each match up (about five times dearer
+# per match than one step of the walk).
+FACET_INDEX_WALK_SHARE = 0.2
+# Planner settings for the statements of a search on PostgreSQL. Matching entries are found in
+# the GIN index, never by testing ``@@`` row by row in a sequential scan: that decompresses the
+# vector of every long document, a cost the planner does not see.
+POSTGRESQL_SEARCH_SETTINGS = {"enable_seqscan": "off"}
 SNIPPET_TOKENS = 24
 
 _COLUMNS = (
@@ -132,12 +154,15 @@ class DatabaseBackend:
         updates = ", ".join(f"{column} = excluded.{column}" for column in _UPDATED)
         values = _placeholders(len(_COLUMNS))
         if self.vendor == "postgresql":
-            columns += ", search_vector"
-            values += (
-                ", setweight(to_tsvector(%s::regconfig, %s), 'A')"
+            columns += ", search_vector, rank_vector"
+            weighted = (
+                "setweight(to_tsvector(%s::regconfig, %s), 'A')"
                 " || setweight(to_tsvector(%s::regconfig, %s), 'D')"
             )
-            updates += ", search_vector = excluded.search_vector"
+            values += f", {weighted}, {weighted}"
+            updates += (
+                ", search_vector = excluded.search_vector, rank_vector = excluded.rank_vector"
+            )
         return (
             f"INSERT INTO {TABLE} ({columns}) VALUES ({values}) "
             f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates} "
@@ -163,11 +188,16 @@ class DatabaseBackend:
         ]
         if self.vendor == "postgresql":
             configuration = self.postgresql_configuration()[0]
+            title = self._fold(entry.title)
             row += [
                 configuration,
-                self._fold(entry.title),
+                title,
                 configuration,
                 self._fold(entry.content),
+                configuration,
+                title,
+                configuration,
+                self._fold(entry.content[:RANK_CONTENT_CHARS]),
             ]
         return row
 
@@ -230,6 +260,65 @@ class DatabaseBackend:
             )
             return [(kind, object_id) for kind, object_id in cursor.fetchall()]
 
+    # -- standing queries -------------------------------------------------------------------
+
+    def matching_queries(
+        self, *, kind: str, object_id: str, queries: Sequence[StandingQuery]
+    ) -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, body_id, date FROM {TABLE} "
+                "WHERE kind = %s AND object_id = %s AND audience = %s",
+                [kind, str(object_id), Audience.PUBLIC],
+            )
+            row = cursor.fetchone()
+        if row is None:
+            return set()
+        entry_id, body_id, date = row
+        date = _as_date(date)
+        candidates = [
+            standing
+            for standing in queries
+            if not standing.query.is_empty
+            and filters_admit(standing.filters, kind=kind, body_id=body_id, date=date)
+        ]
+        matched: set[str] = set()
+        for batch in _batches(candidates, MATCH_BATCH):
+            if self.vendor == "postgresql":
+                matched |= self._postgresql_matching(entry_id, batch)
+            else:
+                matched |= self._sqlite_matching(entry_id, batch)
+        return matched
+
+    def _sqlite_matching(self, entry_id: int, batch: list[StandingQuery]) -> set[str]:
+        # Each query is run against the one row: FTS5 seeks its rowid in the terms' doclists.
+        rows = " UNION ALL ".join(["SELECT %s AS k, %s AS m"] * len(batch))
+        params: list[Any] = []
+        for standing in batch:
+            params += [standing.key, _fts_match(standing.query)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT q.k FROM ({rows}) AS q WHERE EXISTS (SELECT 1 FROM search_entry_fts "
+                "WHERE search_entry_fts MATCH q.m AND search_entry_fts.rowid = %s)",
+                [*params, entry_id],
+            )
+            return {key for (key,) in cursor.fetchall()}
+
+    def _postgresql_matching(self, entry_id: int, batch: list[StandingQuery]) -> set[str]:
+        rows: list[str] = []
+        params: list[Any] = []
+        for standing in batch:
+            tsquery, tsquery_params = self._tsquery(standing.query)
+            rows.append(f"(%s, {tsquery})")
+            params += [standing.key, *tsquery_params]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT q.k FROM {TABLE} e, (VALUES {', '.join(rows)}) AS q(k, query) "
+                "WHERE e.id = %s AND e.search_vector @@ q.query",
+                [*params, entry_id],
+            )
+            return {key for (key,) in cursor.fetchall()}
+
     def _visibility(self, sql: _Sql, audience: ViewerAudience) -> None:
         if audience.public_only:
             sql.add("e.audience = %s", Audience.PUBLIC)
@@ -291,7 +380,8 @@ class DatabaseBackend:
                 "SELECT e.title FROM search_searchentry e, "
                 "to_tsquery(%s::regconfig, %s) AS q "
                 f"WHERE e.search_vector @@ q AND {sql.where} "
-                "ORDER BY ts_rank(e.search_vector, q) DESC, length(e.title), e.id LIMIT %s"
+                "ORDER BY ts_rank(coalesce(e.rank_vector, e.search_vector), q) DESC, "
+                "length(e.title), e.id LIMIT %s"
             )
             params = [configuration, text, *sql.params, limit * 3]
         else:
@@ -308,7 +398,84 @@ class DatabaseBackend:
             titles = [title for (title,) in cursor.fetchall()]
         return list(dict.fromkeys(titles))[:limit]
 
+    def page_statement(
+        self,
+        *,
+        query: ParsedQuery,
+        filters: SearchFilters,
+        audience: ViewerAudience,
+        offset: int,
+        limit: int,
+    ) -> tuple[str, list[Any]]:
+        """The one ranked full-text statement choosing a page: ``(entry id, rank)`` rows, best
+        first. Everything else a search returns is read around it for the page alone; on
+        PostgreSQL the search runs it inside the statement that also counts the matches."""
+        if self.vendor == "postgresql":
+            source, params = self._postgresql_source(query, filters, audience)
+            return (
+                f"SELECT e.id, {_POSTGRESQL_RANK} AS score {source} "
+                "ORDER BY score DESC, e.id LIMIT %s OFFSET %s",
+                [*params, limit, offset],
+            )
+        source, params = self._sqlite_source(query, filters, audience)
+        return (
+            f"SELECT e.id, bm25(search_entry_fts, 10.0, 1.0) AS rank {source} "
+            "ORDER BY rank, e.id LIMIT %s OFFSET %s",
+            [*params, limit, offset],
+        )
+
     # -- SQLite -----------------------------------------------------------------------------
+
+    def _sqlite_source(
+        self, query: ParsedQuery, filters: SearchFilters, audience: ViewerAudience
+    ) -> tuple[str, list[Any]]:
+        sql = _Sql()
+        sql.add("search_entry_fts MATCH %s", _fts_match(query))
+        self._visibility(sql, audience)
+        self._filters(sql, filters)
+        # Audience, filters and facets come from the narrow index, never from the row, whose
+        # text would have to be walked through first (see migration 0002).
+        source = (
+            f"FROM search_entry_fts JOIN {TABLE} AS e INDEXED BY search_entry_facets "
+            f"ON e.id = search_entry_fts.rowid WHERE {sql.where}"
+        )
+        return source, sql.params
+
+    def _sqlite_groups_statement(
+        self, cursor: Any, query: ParsedQuery, filters: SearchFilters, audience: ViewerAudience
+    ) -> tuple[str, list[Any]]:
+        """The statement counting the matches by kind, body and year.
+
+        Few matches are looked up one by one in the narrow index and grouped; when they are a
+        large part of the index (entry ids are never reused, so the highest stands for its
+        size), the index is walked once in facet order instead, with no sort.
+        """
+        match = _fts_match(query)
+        cursor.execute(
+            f"SELECT COUNT(*), (SELECT MAX(id) FROM {TABLE}) FROM search_entry_fts "
+            "WHERE search_entry_fts MATCH %s",
+            [match],
+        )
+        ((matches, entries),) = cursor.fetchall()
+        if matches <= FACET_INDEX_WALK_SHARE * (entries or 0):
+            source, params = self._sqlite_source(query, filters, audience)
+            return (
+                "SELECT e.kind, e.body_id, e.body_name, substr(e.date, 1, 4), COUNT(*) "
+                f"{source} GROUP BY 1, 2, 3, 4",
+                params,
+            )
+        sql = _Sql()
+        sql.add(
+            "e.id IN (SELECT rowid FROM search_entry_fts WHERE search_entry_fts MATCH %s)", match
+        )
+        self._visibility(sql, audience)
+        self._filters(sql, filters)
+        return (
+            "SELECT e.kind, e.body_id, e.body_name, substr(e.date, 1, 4), COUNT(*) "
+            f"FROM {TABLE} AS e INDEXED BY search_entry_facet_groups WHERE {sql.where} "
+            "GROUP BY e.kind, e.body_id, e.body_name, substr(e.date, 1, 4)",
+            sql.params,
+        )
 
     def _sqlite_search(
         self,
@@ -318,53 +485,28 @@ class DatabaseBackend:
         offset: int,
         limit: int,
     ) -> SearchPage:
-        match = _fts_match(query)
-        sql = _Sql()
-        sql.add("search_entry_fts MATCH %s", match)
-        self._visibility(sql, audience)
-        self._filters(sql, filters)
-        source = (
-            "FROM search_entry_fts JOIN search_searchentry e ON e.id = search_entry_fts.rowid "
-            f"WHERE {sql.where}"
-        )
-        page_sql = (
-            "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
-            f"bm25(search_entry_fts, 10.0, 1.0) AS rank {source} "
-            "ORDER BY rank, e.id LIMIT %s OFFSET %s"
+        page_sql, page_params = self.page_statement(
+            query=query, filters=filters, audience=audience, offset=offset, limit=limit
         )
         with connection.cursor() as cursor:
-            cursor.execute(page_sql, [*sql.params, limit, offset])
-            rows = cursor.fetchall()
-            snippets: dict[int, str] = {}
-            if rows:
-                ids = [row[0] for row in rows]
+            cursor.execute(page_sql, page_params)
+            ranks = dict(cursor.fetchall())
+            rows: list[tuple] = []
+            if ranks:
+                # The page's own columns and snippets, read for its entries only.
                 cursor.execute(
-                    "SELECT rowid, snippet(search_entry_fts, -1, char(2), char(3), '…', %s) "
-                    "FROM search_entry_fts WHERE search_entry_fts MATCH %s "
-                    f"AND rowid IN ({_placeholders(len(ids))})",
-                    [SNIPPET_TOKENS, match, *ids],
+                    "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
+                    "snippet(search_entry_fts, -1, char(2), char(3), '…', %s) "
+                    f"FROM search_entry_fts JOIN {TABLE} AS e ON e.id = search_entry_fts.rowid "
+                    "WHERE search_entry_fts MATCH %s "
+                    f"AND search_entry_fts.rowid IN ({_placeholders(len(ranks))})",
+                    [SNIPPET_TOKENS, _fts_match(query), *ranks],
                 )
-                snippets = dict(cursor.fetchall())
-            cursor.execute(
-                "SELECT e.kind, e.body_id, e.body_name, substr(e.date, 1, 4), COUNT(*) "
-                f"{source} GROUP BY 1, 2, 3, 4",
-                sql.params,
-            )
+                rows = cursor.fetchall()
+            cursor.execute(*self._sqlite_groups_statement(cursor, query, filters, audience))
             groups = cursor.fetchall()
-        hits = [
-            Hit(
-                kind=kind,
-                object_id=object_id,
-                title=title,
-                snippet=highlight_html(snippets.get(entry_id) or ""),
-                score=-float(rank),
-                date=_as_date(date),
-                body_id=body_id,
-                body_name=body_name,
-            )
-            for entry_id, kind, object_id, title, date, body_id, body_name, rank in rows
-        ]
-        return _page(hits, groups)
+        # bm25 is lower for better matches; scores are higher for them.
+        return _page(_hits(ranks, rows, score=lambda rank: -float(rank)), groups)
 
     # -- PostgreSQL -------------------------------------------------------------------------
 
@@ -386,6 +528,35 @@ class DatabaseBackend:
         parts += [f"!!{term_sql(term)}" for term in query.excluded]
         return " && ".join(parts), params
 
+    def _postgresql_source(
+        self, query: ParsedQuery, filters: SearchFilters, audience: ViewerAudience
+    ) -> tuple[str, list[Any]]:
+        tsquery, tsquery_params = self._tsquery(query)
+        sql = _Sql()
+        sql.add("e.search_vector @@ q.query")
+        self._visibility(sql, audience)
+        self._filters(sql, filters)
+        source = f"FROM {TABLE} e, (SELECT {tsquery} AS query) q WHERE {sql.where}"
+        return source, [*tsquery_params, *sql.params]
+
+    def _headline_source(self, query: ParsedQuery) -> tuple[str, list[Any]]:
+        """The text to take a headline from: the title when there is no text, the whole text
+        when short, else a window of it around the first word of the search found in it."""
+        words = list(dict.fromkeys(word.lower() for term in query.terms() for word in term.words))
+        positions = ", ".join(["NULLIF(strpos(lower(e.content), %s), 0)"] * len(words))
+        before = HEADLINE_WINDOW_CHARS // 4
+        return (
+            "CASE WHEN e.content = '' THEN e.title "
+            "WHEN length(e.content) <= %s THEN e.content "
+            f"ELSE substr(e.content, greatest(1, coalesce(least({positions}), 1) - %s), %s) END",
+            [
+                HEADLINE_WINDOW_CHARS,
+                *(self._fold(word) for word in words),
+                before,
+                HEADLINE_WINDOW_CHARS,
+            ],
+        )
+
     def _postgresql_search(
         self,
         query: ParsedQuery,
@@ -394,55 +565,58 @@ class DatabaseBackend:
         offset: int,
         limit: int,
     ) -> SearchPage:
+        source, params = self._postgresql_source(query, filters, audience)
         tsquery, tsquery_params = self._tsquery(query)
-        sql = _Sql()
-        sql.add("e.search_vector @@ q.query")
-        self._visibility(sql, audience)
-        self._filters(sql, filters)
-        source = f"FROM search_searchentry e, (SELECT {tsquery} AS query) q WHERE {sql.where}"
-        params = [*tsquery_params, *sql.params]
+        headline_text, headline_params = self._headline_source(query)
         configuration = self.postgresql_configuration()[0]
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
-                f"ts_rank(e.search_vector, q.query) AS score {source} "
-                "ORDER BY score DESC, e.id LIMIT %s OFFSET %s",
+                "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', %s, true)",
+                [POSTGRESQL_SEARCH_SETTINGS["enable_seqscan"]],
+            )
+            ((seqscan, _),) = cursor.fetchall()
+            # One pass over the matches ranks them and counts them: the page statement's scan,
+            # kept in memory, is what the counts are taken from.
+            cursor.execute(
+                "WITH matched AS MATERIALIZED ("
+                "SELECT e.id, e.kind, e.body_id, e.body_name, e.date, "
+                f"{_POSTGRESQL_RANK} AS score {source}), "
+                "page AS (SELECT id, score FROM matched ORDER BY score DESC, id "
+                "LIMIT %s OFFSET %s) "
+                "SELECT row_number() OVER (ORDER BY score DESC, id), id, score, NULL::varchar, "
+                "NULL::bigint, NULL::varchar, NULL::integer, NULL::bigint FROM page "
+                "UNION ALL "
+                "SELECT NULL, NULL, NULL, kind, body_id, body_name, "
+                "CAST(EXTRACT(YEAR FROM date) AS integer), COUNT(*) FROM matched "
+                "GROUP BY 4, 5, 6, 7",
                 [*params, limit, offset],
             )
-            rows = cursor.fetchall()
-            snippets: dict[int, str] = {}
-            if rows:
-                ids = [row[0] for row in rows]
+            ranks: dict[int, float] = {}
+            groups: list[tuple] = []
+            for place, entry_id, score, *group in sorted(
+                cursor.fetchall(), key=lambda row: (row[0] is None, row[0] or 0)
+            ):
+                if place is None:
+                    groups.append(tuple(group))
+                else:
+                    ranks[entry_id] = score
+            rows: list[tuple] = []
+            if ranks:
                 cursor.execute(
-                    "SELECT e.id, ts_headline(%s::regconfig, "
-                    "CASE WHEN e.content = '' THEN e.title ELSE e.content END, q.query, %s) "
-                    f"FROM search_searchentry e, (SELECT {tsquery} AS query) q "
-                    f"WHERE e.id IN ({_placeholders(len(ids))})",
-                    [configuration, _HEADLINE_OPTIONS, *tsquery_params, *ids],
+                    "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
+                    f"ts_headline(%s::regconfig, {headline_text}, q.query, %s) "
+                    f"FROM {TABLE} e, (SELECT {tsquery} AS query) q "
+                    f"WHERE e.id IN ({_placeholders(len(ranks))})",
+                    [configuration, *headline_params, _HEADLINE_OPTIONS, *tsquery_params, *ranks],
                 )
-                snippets = dict(cursor.fetchall())
-            cursor.execute(
-                "SELECT e.kind, e.body_id, e.body_name, "
-                f"CAST(EXTRACT(YEAR FROM e.date) AS integer), COUNT(*) {source} "
-                "GROUP BY 1, 2, 3, 4",
-                params,
-            )
-            groups = cursor.fetchall()
-        hits = [
-            Hit(
-                kind=kind,
-                object_id=object_id,
-                title=title,
-                snippet=highlight_html(snippets.get(entry_id) or ""),
-                score=float(score),
-                date=_as_date(date),
-                body_id=body_id,
-                body_name=body_name,
-            )
-            for entry_id, kind, object_id, title, date, body_id, body_name, score in rows
-        ]
-        return _page(hits, groups)
+                rows = cursor.fetchall()
+            # The setting lasts to the end of the transaction, which may be the caller's.
+            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+        return _page(_hits(ranks, rows, score=float), groups)
 
+
+# Ranks by the title and the opening of the text (see RANK_CONTENT_CHARS).
+_POSTGRESQL_RANK = "ts_rank(coalesce(e.rank_vector, e.search_vector), q.query)"
 
 _HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
@@ -477,6 +651,33 @@ def _as_date(value: Any) -> datetime.date | None:
     if value is None or isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(value)
+
+
+def _hits(
+    ranks: dict[int, float], rows: list[tuple], *, score: Callable[[Any], float]
+) -> list[Hit]:
+    """The page's hits in rank order, from the ranks and the rows read for them (id, kind,
+    object id, title, date, body id, body name, marked snippet); an entry gone in between is
+    left out."""
+    details = {row[0]: row for row in rows}
+    hits: list[Hit] = []
+    for entry_id, rank in ranks.items():
+        if entry_id not in details:
+            continue
+        _, kind, object_id, title, date, body_id, body_name, snippet = details[entry_id]
+        hits.append(
+            Hit(
+                kind=kind,
+                object_id=object_id,
+                title=title,
+                snippet=highlight_html(snippet or ""),
+                score=score(rank),
+                date=_as_date(date),
+                body_id=body_id,
+                body_name=body_name,
+            )
+        )
+    return hits
 
 
 def _page(hits: list[Hit], groups: list[tuple]) -> SearchPage:

@@ -9,7 +9,7 @@ Text is analysed twice, in English and in French, both folding accents.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
@@ -34,6 +34,7 @@ from backend.search.backends.base import (
     Hit,
     SearchFilters,
     SearchPage,
+    StandingQuery,
     StoredVersion,
     facet_sort,
     highlight_html,
@@ -43,6 +44,8 @@ from backend.search.registry import Audience, IndexEntry, ViewerAudience
 
 BATCH = 500
 TITLE_BOOST = 4
+# Standing queries tested against one document per request, each as a named clause.
+MATCH_BATCH = 200
 
 english_stemmer = token_filter("town_english_stemmer", type="stemmer", language="english")
 english_possessive = token_filter(
@@ -251,6 +254,32 @@ def suggest_request(
     )
 
 
+def matching_request(*, index: str, key: str, queries: Sequence[StandingQuery]) -> Search:
+    """Test standing queries against one public document; its hit names the ones that match."""
+    named = [
+        Q(
+            "bool",
+            must=[text_query(standing.query)],
+            filter=filter_queries(standing.filters),
+            _name=standing.key,
+        )
+        for standing in queries
+    ]
+    return (
+        Search(index=index)
+        .query(
+            Q(
+                "bool",
+                filter=[Q("ids", values=[key]), Q("term", audience=Audience.PUBLIC)],
+                should=named,
+                minimum_should_match=1,
+            )
+        )
+        .source(False)
+        .extra(size=1)
+    )
+
+
 class ElasticsearchBackend:
     name = "elasticsearch"
 
@@ -373,6 +402,29 @@ class ElasticsearchBackend:
             return [(hit.kind, hit.object_id) for hit in search.scan()]
         except NotFoundError:
             return []
+
+    def matching_queries(
+        self, *, kind: str, object_id: str, queries: Sequence[StandingQuery]
+    ) -> set[str]:
+        candidates = [standing for standing in queries if not standing.query.is_empty]
+        if not candidates:
+            return set()
+        # Searches see what the last refresh made visible; the entry was written just before.
+        self.refresh()
+        matched: set[str] = set()
+        for start in range(0, len(candidates), MATCH_BATCH):
+            request = matching_request(
+                index=self.alias,
+                key=f"{kind}:{object_id}",
+                queries=candidates[start : start + MATCH_BATCH],
+            ).using(self.client)
+            try:
+                response = request.execute()
+            except NotFoundError:
+                return set()
+            for hit in response:
+                matched.update(getattr(hit.meta, "matched_queries", None) or [])
+        return matched
 
     def search(
         self,

@@ -16,6 +16,7 @@ from strawberry.types import Info
 from backend.common.graphql import viewer
 from backend.search.backends.base import FacetCount, SearchFilters
 from backend.search.graphql.inputs import SearchFilter
+from backend.search.graphql.loaders import RecordByHitLoader
 from backend.search.graphql.types import (
     SearchConnection,
     SearchError,
@@ -119,6 +120,10 @@ class SearchQuery:
             )
         except QueryTooLong:
             return _refused(SearchErrorCode.QUERY_TOO_LONG, "query", _TOO_LONG)
+        # The page's records load together, and only if a hit's `record` is asked for.
+        records = RecordByHitLoader(
+            viewer=viewer(info), keys=[(hit.kind, hit.object_id) for hit in page.hits]
+        )
         edges = [
             SearchHitEdge(
                 cursor=_cursor(offset + position),
@@ -130,6 +135,7 @@ class SearchQuery:
                     score=hit.score,
                     date=hit.date,
                     body_name=hit.body_name or None,
+                    records=records,
                 ),
             )
             for position, hit in enumerate(page.hits)

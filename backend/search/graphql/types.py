@@ -2,11 +2,22 @@ from __future__ import annotations
 
 import datetime
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 from strawberry import relay
+from strawberry.types import Info
 
 from backend.common.graphql import UserError
+from backend.search.graphql.loaders import RecordByHitLoader
+
+# The union of the record types a hit can carry (``union SearchRecord = Meeting | ...``). It is
+# assembled with the schema, in backend.api, from the GraphQL type each domain names when it
+# registers a searchable kind, and named here only, resolved there: this app imports no domain.
+RecordUnion = Annotated[
+    "SearchRecord",  # noqa: F821
+    strawberry.lazy("backend.api.graphql.search"),
+]
 
 
 @strawberry.enum(description="Stable codes for search errors.")
@@ -44,6 +55,16 @@ class SearchHit:
     body_name: str | None = strawberry.field(
         description="The body (council, committee) the record belongs to, if any."
     )
+    records: strawberry.Private[RecordByHitLoader]
+
+    @strawberry.field(
+        description=(
+            "The record found, as you may see it now: null when you may no longer see it "
+            "(unpublished since it was indexed). Closed-session content stays withheld."
+        )
+    )
+    def record(self, info: Info) -> RecordUnion | None:
+        return self.records.load(info=info, kind=self.kind, object_id=str(self.object_id))
 
 
 @strawberry.type(description="A hit and its place in the results.")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -114,6 +115,16 @@ TEMPLATES = [
 # Database: a SQLite file under var/ unless DATABASE_URL says otherwise.
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool of open connections per process: opening one costs more than most queries. Under
+    # ASGI this replaces persistent connections, which Django does not support there.
+    DATABASE_POOL_MAX_SIZE = int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10"))
+    if DATABASE_POOL_MAX_SIZE > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": DATABASE_POOL_MAX_SIZE,
+            "timeout": 10,
+        }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the server read while the worker writes; IMMEDIATE transactions avoid the
     # upgrade deadlock that otherwise surfaces as "database is locked".
@@ -156,10 +167,15 @@ if REDIS_URL and REDIS_CHANNEL_LAYER == "queues":
         }
     }
 elif REDIS_URL:
+    # Pub/Sub channels belong to the whole Redis server, not to one of its databases: the
+    # database number goes into their names, so deployments on two databases never hear each
+    # other (as with keys).
+    _redis_url = urlsplit(REDIS_URL)
+    _redis_database = parse_qs(_redis_url.query).get("db", [_redis_url.path.strip("/") or "0"])[0]
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [_REDIS_HOST], "prefix": REDIS_PREFIX},
+            "CONFIG": {"hosts": [_REDIS_HOST], "prefix": f"{REDIS_PREFIX}.{_redis_database}."},
         }
     }
 else:

@@ -15,7 +15,7 @@ import hashlib
 import random
 from bisect import bisect_left
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
@@ -316,7 +316,6 @@ class Plan:
     meetings: int = 0
     documents: int = 0
     agenda_items: int = 0
-    counts: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.bodies = min(len(BODIES), max(4, self.total // 2000))

@@ -11,14 +11,16 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 
 # Sends in flight at once on a layer without a batch path: each is a few round trips to Redis.
 SENDS_IN_FLIGHT = 64
+# PUBLISH commands per pipeline: one round trip each, a bounded buffer for a large audience.
+PUBLISHES_PER_PIPELINE = 1000
 
 
 async def group_send_many(layer: Any, messages: Mapping[str, dict[str, Any]]) -> None:
     """``group_send`` of each group's message, as fast as the layer allows.
 
-    On Redis Pub/Sub every PUBLISH of a shard goes out in one pipeline, in one round trip, where
-    ``group_send`` would wait for each in turn; other layers get ``SENDS_IN_FLIGHT`` concurrent
-    ``group_send`` calls.
+    On Redis Pub/Sub the PUBLISH commands of a shard go out in pipelines of
+    ``PUBLISHES_PER_PIPELINE``, a round trip each, where ``group_send`` would wait for each in
+    turn; other layers get ``SENDS_IN_FLIGHT`` concurrent ``group_send`` calls.
     """
     if not messages:
         return
@@ -45,9 +47,10 @@ async def _publish_pipelined(
         channel = loop_layer._get_group_channel_name(group)
         by_shard[loop_layer._get_shard(channel)].append((channel, layer.serialize(message)))
     for shard, publications in by_shard.items():
-        async with shard._lock:
-            shard._ensure_redis()
-            pipeline = shard._redis.pipeline(transaction=False)
-            for channel, data in publications:
-                pipeline.publish(channel, data)
-            await pipeline.execute()
+        for start in range(0, len(publications), PUBLISHES_PER_PIPELINE):
+            async with shard._lock:
+                shard._ensure_redis()
+                pipeline = shard._redis.pipeline(transaction=False)
+                for channel, data in publications[start : start + PUBLISHES_PER_PIPELINE]:
+                    pipeline.publish(channel, data)
+                await pipeline.execute()

@@ -189,7 +189,7 @@ def lease_store(lease_seconds: float):
 
 @pytest.mark.asyncio
 async def test_leases_of_a_process_that_died_expire_and_renewed_ones_do_not() -> None:
-    store = lease_store(lease_seconds=1)
+    store = lease_store(lease_seconds=2)
     abandoned = await store.acquire(user_id=7, limit=2)
     kept = await store.acquire(user_id=7, limit=2)
     assert abandoned and kept
@@ -197,9 +197,9 @@ async def test_leases_of_a_process_that_died_expire_and_renewed_ones_do_not() ->
     assert await store.acquire(user_id=8, limit=2) is not None  # another user's own count
 
     # Nobody returns the first lease (its process died); the second one's socket renews it.
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(1.2)
     await store.renew(user_id=7, leases=[kept])
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(1.2)
     assert await store.held(user_id=7) == 1
     assert await store.acquire(user_id=7, limit=1) is None
     assert await store.acquire(user_id=7, limit=2) is not None

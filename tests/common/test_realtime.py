@@ -7,11 +7,13 @@ import asyncio
 import pytest
 from channels.layers import get_channel_layer
 
+from backend.common import realtime
 from backend.common.realtime import group_send_many
 
 
 @pytest.mark.asyncio
-async def test_each_group_receives_its_own_message_and_no_other() -> None:
+async def test_each_group_receives_its_own_message_and_no_other(monkeypatch) -> None:
+    monkeypatch.setattr(realtime, "PUBLISHES_PER_PIPELINE", 2)  # more than one batch on Redis
     layer = get_channel_layer()
     members = {f"realtime-test.{number}": await layer.new_channel() for number in range(3)}
     for group, channel in members.items():

@@ -20,14 +20,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_start(port: int, environment: Mapping[str, str]) -> subprocess.Popen:
-    """``backend.asgi:application`` under uvicorn on ``port``, once it answers /healthz."""
+def server_start(
+    port: int,
+    environment: Mapping[str, str],
+    *,
+    application: str = "backend.asgi:application",
+    extra_arguments: Sequence[str] = (),
+    timeout: float = 30,
+) -> subprocess.Popen:
+    """``application`` under uvicorn on ``port``, once it answers /healthz."""
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "uvicorn",
-            "backend.asgi:application",
+            application,
             "--host",
             "127.0.0.1",
             "--port",
@@ -37,11 +44,12 @@ def server_start(port: int, environment: Mapping[str, str]) -> subprocess.Popen:
             "--log-level",
             "warning",
             "--no-access-log",
+            *extra_arguments,
         ],
         cwd=ROOT,
         env=dict(environment),
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):

@@ -30,16 +30,16 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, free_port, percentile
+from harness import server_start as harness_server_start
+
 WORKDIR = ROOT / "var" / "bench" / "notifications"
 PROTOCOL = "graphql-transport-ws"
 SUBSCRIPTION = "subscription { notificationReceived { cursor kind title } }"
@@ -181,47 +181,17 @@ def reusable(options: argparse.Namespace) -> bool:
     return built.get("database_url") == wanted and len(built["tokens"]) >= options.sockets
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_start(port: int, options: argparse.Namespace) -> subprocess.Popen:
     environment = server_environment(options)
     if options.server_profile:
         environment["BENCH_PROFILE"] = str(WORKDIR / "server.prof")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.notifications_fanout_asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            *(["--ws-per-message-deflate", "false"] if options.no_deflate else []),
-        ],
-        cwd=ROOT,
-        env=environment,
+    return harness_server_start(
+        port,
+        environment,
+        application="bench.notifications_fanout_asgi:application",
+        extra_arguments=["--ws-per-message-deflate", "false"] if options.no_deflate else [],
+        timeout=60,
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return server
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError("the server exited") from None
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("the server did not start")
 
 
 def server_stop(server: subprocess.Popen, options: argparse.Namespace) -> None:
@@ -257,11 +227,6 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU time the process has used."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
 class Deliveries:

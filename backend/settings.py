@@ -128,6 +128,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the server read while the worker writes; IMMEDIATE transactions avoid the
     # upgrade deadlock that otherwise surfaces as "database is locked".
+    # Django's backend, keeping closed connections for reuse (see backend/common/sqlite).
+    DATABASES["default"]["ENGINE"] = "backend.common.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

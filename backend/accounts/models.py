@@ -12,6 +12,8 @@ from django.contrib.auth.models import (
 from django.db import models
 from django.utils import timezone
 
+from backend.common.models import BaseModel
+
 
 class Language(models.TextChoices):
     ENGLISH = "en", "English"
@@ -85,7 +87,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return user_staff_permissions_unlocked(user=self)
 
 
-class HomeAddress(models.Model):
+class HomeAddress(BaseModel):
     """A resident's home: private to its owner and to staff allowed to read addresses."""
 
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="home_address")

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from backend.common.models import BaseModel
 
-class AuditEntry(models.Model):
+
+class AuditEntry(BaseModel):
     """One staff action: who did what to which record, when, with the state before and after."""
 
     actor = models.ForeignKey(

@@ -10,8 +10,10 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+from backend.common.models import BaseModel
 
-class Follow(models.Model):
+
+class Follow(BaseModel):
     """A user following something (a body, a meeting) to hear about it."""
 
     user = models.ForeignKey(
@@ -34,7 +36,7 @@ class Follow(models.Model):
         return f"{self.user} follows {self.target_type.model} {self.target_id}"
 
 
-class Event(models.Model):
+class Event(BaseModel):
     """Something happened to a public record; written in the transaction of the change."""
 
     kind = models.CharField(max_length=50)
@@ -54,7 +56,7 @@ class Event(models.Model):
         return f"{self.kind}: {self.title}"
 
 
-class Notification(models.Model):
+class Notification(BaseModel):
     """One user's copy of one event. Its id orders the user's notifications."""
 
     user = models.ForeignKey(
@@ -87,7 +89,7 @@ class Notification(models.Model):
         return f"{self.user}: {self.title}"
 
 
-class SavedSearch(models.Model):
+class SavedSearch(BaseModel):
     """A user's search, run against each record when it first becomes public."""
 
     user = models.ForeignKey(
@@ -115,7 +117,7 @@ class SavedSearch(models.Model):
         return f"{self.user}: {self.query}"
 
 
-class SavedSearchMatch(models.Model):
+class SavedSearchMatch(BaseModel):
     """A record a saved search has matched; a record is announced once per saved search."""
 
     saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
@@ -146,7 +148,7 @@ class EmailMode(models.TextChoices):
     DAILY = "daily", "Daily digest"
 
 
-class EmailPreference(models.Model):
+class EmailPreference(BaseModel):
     """A user's choice of email delivery for one kind of notification.
 
     Only choices a user made are stored; every other kind gets the default its domain registered.
@@ -169,7 +171,7 @@ class EmailPreference(models.Model):
         return f"{self.user}: {self.kind} {self.email}"
 
 
-class EmailDigest(models.Model):
+class EmailDigest(BaseModel):
     """The daily digest of one user for one day in the Town's time zone: sent at most once."""
 
     user = models.ForeignKey(

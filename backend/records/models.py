@@ -6,8 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from backend.common.models import BaseModel
 
-class Body(models.Model):
+
+class Body(BaseModel):
     """A council, committee, board or commission that meets in public."""
 
     class Classification(models.TextChoices):
@@ -36,7 +38,7 @@ class Body(models.Model):
         return self.name
 
 
-class Person(models.Model):
+class Person(BaseModel):
     """A member of one or more bodies (councillor, appointed member)."""
 
     name = models.CharField(max_length=200)
@@ -52,7 +54,7 @@ class Person(models.Model):
         return self.name
 
 
-class Membership(models.Model):
+class Membership(BaseModel):
     class Role(models.TextChoices):
         CHAIR = "chair", "Chair"
         VICE_CHAIR = "vice_chair", "Vice-chair"
@@ -78,7 +80,7 @@ class Membership(models.Model):
         return f"{self.person} ({self.get_role_display()}, {self.body})"
 
 
-class Meeting(models.Model):
+class Meeting(BaseModel):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
         IN_PROGRESS = "in_progress", "In progress"
@@ -130,7 +132,7 @@ class Meeting(models.Model):
         return self.published_at is not None
 
 
-class AgendaItem(models.Model):
+class AgendaItem(BaseModel):
     class Kind(models.TextChoices):
         REPORT = "report", "Report"
         MOTION = "motion", "Motion"
@@ -164,7 +166,7 @@ def document_upload_path(instance: Document, filename: str) -> str:
     return f"records/documents/{instance.sha256[:2]}/{instance.sha256}.pdf"
 
 
-class Document(models.Model):
+class Document(BaseModel):
     class Kind(models.TextChoices):
         AGENDA = "agenda", "Agenda"
         MINUTES = "minutes", "Minutes"
@@ -211,7 +213,7 @@ class Document(models.Model):
         return self.title
 
 
-class Vote(models.Model):
+class Vote(BaseModel):
     class Result(models.TextChoices):
         CARRIED = "carried", "Carried"
         DEFEATED = "defeated", "Defeated"
@@ -235,7 +237,7 @@ class Vote(models.Model):
         return f"{self.motion[:60]} ({self.get_result_display()})"
 
 
-class MemberVote(models.Model):
+class MemberVote(BaseModel):
     class Value(models.TextChoices):
         YES = "yes", "Yes"
         NO = "no", "No"
@@ -257,7 +259,7 @@ class MemberVote(models.Model):
         return f"{self.person}: {self.value}"
 
 
-class Minutes(models.Model):
+class Minutes(BaseModel):
     """The minutes of one meeting, with every version kept."""
 
     class Status(models.TextChoices):
@@ -286,7 +288,7 @@ class Minutes(models.Model):
         return f"Minutes of {self.meeting}"
 
 
-class MinutesVersion(models.Model):
+class MinutesVersion(BaseModel):
     """One version of the minutes' text; corrections add versions, none is ever rewritten."""
 
     minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="versions")
@@ -309,7 +311,7 @@ class MinutesVersion(models.Model):
         return f"{self.minutes} v{self.number}"
 
 
-class PublicationEvent(models.Model):
+class PublicationEvent(BaseModel):
     """The publication history of a meeting: nothing a clerk does to visibility is forgotten."""
 
     class Action(models.TextChoices):

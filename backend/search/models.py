@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from django.db import models
 
+from backend.common.models import BaseModel
 
-class SearchEntry(models.Model):
+
+class SearchEntry(BaseModel):
     kind = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64)
     title = models.TextField(blank=True)

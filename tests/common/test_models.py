@@ -1,0 +1,126 @@
+"""Rows loaded by ``BaseModel.from_db`` are the instances Django's own loading would build."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from django.db import models
+from django.db.models.signals import post_init
+
+from backend.common.models import BaseModel, _loads_plainly
+from backend.records.models import AgendaItem, Document, Meeting
+from tests.records.factories import document_row, records_world
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def django_loading(model: type[models.Model]) -> Iterator[list[Any]]:
+    """Load ``model`` through ``Model.__init__``: a ``post_init`` receiver forces that path."""
+    seen: list[Any] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=model)
+    try:
+        yield seen
+    finally:
+        post_init.disconnect(receiver, sender=model)
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    row = {key: value for key, value in instance.__dict__.items() if key != "_state"}
+    return {
+        "class": type(instance),
+        "row": row,
+        "adding": instance._state.adding,
+        "db": instance._state.db,
+        "deferred": instance.get_deferred_fields(),
+        "cached": dict(instance._state.fields_cache),
+    }
+
+
+def both_ways(load: Any, model: type[models.Model]) -> tuple[list[Any], list[Any]]:
+    fast = load()
+    with django_loading(model) as seen:
+        slow = load()
+    assert seen, "the comparison must really go through Model.__init__"
+    return fast, slow
+
+
+def test_every_project_model_loads_plainly() -> None:
+    from django.apps import apps
+
+    ours = [model for model in apps.get_models() if issubclass(model, BaseModel)]
+    assert AgendaItem in ours and Document in ours
+    assert all(_loads_plainly(model) for model in ours)
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        pytest.param(lambda: list(Meeting.objects.order_by("pk")), id="all columns"),
+        pytest.param(
+            lambda: list(Meeting.objects.only("title", "body_id").order_by("pk")), id="only"
+        ),
+        pytest.param(
+            lambda: list(Meeting.objects.defer("title", "location").order_by("pk")), id="defer"
+        ),
+        pytest.param(
+            lambda: list(Meeting.objects.select_related("body").order_by("pk")),
+            id="select_related",
+        ),
+        pytest.param(
+            lambda: list(Meeting.objects.raw("SELECT id, title FROM records_meeting ORDER BY id")),
+            id="raw",
+        ),
+    ],
+)
+def test_loaded_rows_equal_djangos(load: Any) -> None:
+    records_world()
+    fast, slow = both_ways(load, Meeting)
+    assert [snapshot(row) for row in fast] == [snapshot(row) for row in slow]
+    assert len(fast) == 3
+
+
+def test_related_rows_from_select_related_equal_djangos() -> None:
+    records_world()
+    fast, slow = both_ways(
+        lambda: [meeting.body for meeting in Meeting.objects.select_related("body")],
+        Meeting.body.field.related_model,
+    )
+    assert [snapshot(row) for row in fast] == [snapshot(row) for row in slow]
+
+
+def test_a_loaded_row_behaves_as_a_model() -> None:
+    world = records_world()
+    meeting = Meeting.objects.only("title").get(pk=world.published.pk)
+    assert meeting.get_deferred_fields() >= {"location", "starts_at"}
+    assert meeting.starts_at == world.published.starts_at  # a deferred column loads on access
+    meeting.title = "Renamed"
+    meeting.save(update_fields=["title"])
+    assert Meeting.objects.count() == 3  # an update, not an insert
+    assert Meeting.objects.get(pk=meeting.pk).title == "Renamed"
+    assert meeting.body == world.council  # a foreign key follows its id column
+    item = AgendaItem.objects.get(pk=world.open_item.pk)
+    item.meeting_id = world.cancelled.pk
+    assert item.meeting == world.cancelled
+
+
+def test_file_columns_load_as_files() -> None:
+    world = records_world()
+    document = document_row(world.published)
+    loaded = Document.objects.get(pk=document.pk)
+    assert loaded.file.name == document.file.name
+    assert loaded.file.instance is loaded
+
+
+def test_a_model_with_an_init_receiver_loads_through_django() -> None:
+    records_world()
+    with django_loading(Meeting) as seen:
+        meetings = list(Meeting.objects.all())
+    assert seen == meetings

@@ -4,10 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup migrate demo schema lint format clean
+.PHONY: run test setup migrate demo schema messages lint format clean
 
 # The local commands run with DEBUG on (a development secret key, GraphiQL) unless told otherwise.
-run demo migrate schema: export DEBUG ?= 1
+run demo migrate schema messages: export DEBUG ?= 1
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is required"; exit 1; }
@@ -36,6 +36,13 @@ test: setup
 ## Export the GraphQL schema to schema.graphql.
 schema: setup
 	$(BIN)/python manage.py graphql_schema
+
+## Gather the translatable phrases into each app's French catalogue, then compile them (GNU gettext).
+messages: setup
+	for app in notifications records; do \
+		(cd backend/$$app && ../../$(BIN)/django-admin makemessages -l fr --settings=backend.settings --pythonpath=../.. \
+		&& ../../$(BIN)/django-admin compilemessages --settings=backend.settings --pythonpath=../..) || exit 1; \
+	done
 
 lint: setup
 	$(BIN)/ruff check .

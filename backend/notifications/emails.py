@@ -87,9 +87,10 @@ def notification_link(notification: Notification) -> str | None:
     return settings.FRONTEND_URL.rstrip("/") + path if path else None
 
 
-def _kind_label(kind: str) -> str:
+def _kind_label(kind: str) -> Any:
+    """The kind's label, lazy: it is put into words in the recipient's language."""
     registered = notification_kind(kind)
-    return str(registered.label) if registered else kind
+    return registered.label if registered else kind
 
 
 def _item(notification: Notification) -> dict[str, Any]:

@@ -7,10 +7,12 @@ CSRF token, and needs none, since only the holder of the signed link can make it
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -21,7 +23,11 @@ from backend.notifications.registry import notification_kind
 
 
 def _refused(request: HttpRequest, reason: str) -> HttpResponse:
-    return render(request, "notifications/unsubscribe_refused.html", {"reason": reason}, status=400)
+    # Nobody is known: the browser's language, where the Town speaks it.
+    with translation.override(translation.get_language_from_request(request)):
+        return render(
+            request, "notifications/unsubscribe_refused.html", {"reason": reason}, status=400
+        )
 
 
 @csrf_exempt
@@ -35,15 +41,16 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     except signing.BadSignature:
         return _refused(request, "invalid")
     registered = None if kind == UNSUBSCRIBE_ALL else notification_kind(kind)
-    if not get_user_model().objects.filter(pk=user_id).exists() or (
-        kind != UNSUBSCRIBE_ALL and registered is None
-    ):
+    user = get_user_model().objects.filter(pk=user_id).only("preferred_language").first()
+    if user is None or (kind != UNSUBSCRIBE_ALL and registered is None):
         return _refused(request, "gone")
     context = {
         "all": kind == UNSUBSCRIBE_ALL,
         "label": registered.label if registered else None,
     }
-    if request.method == "GET":
-        return render(request, "notifications/unsubscribe.html", context)
-    email_unsubscribe(user_id=user_id, kind=kind)
-    return render(request, "notifications/unsubscribed.html", context)
+    # The page speaks the language of the mails the link came in.
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        if request.method == "GET":
+            return render(request, "notifications/unsubscribe.html", context)
+        email_unsubscribe(user_id=user_id, kind=kind)
+        return render(request, "notifications/unsubscribed.html", context)

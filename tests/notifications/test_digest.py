@@ -183,5 +183,12 @@ def test_the_digest_is_written_in_the_users_language(resident, council) -> None:
     follow(resident, council)
     notify(council, title="Ordre du jour", at=local(DAY, 12))
     send(DAY)
-    # Dates follow the user's language; the project has no French catalog for its own phrases.
-    assert "8 mars 2026" in mail.outbox[0].subject
+    message = mail.outbox[0]
+    assert message.subject == "Vos notifications municipales du 8 mars 2026"
+    [(html, _)] = message.alternatives
+    for part in (message.body, html):
+        assert "Une notification le 8 mars 2026" in part
+        assert "Ordre du jour publié" in part  # the kind's label
+        assert "Ne plus recevoir aucun courriel de notification" in part
+        assert "notification emails" not in part.lower()
+    assert '<html lang="fr">' in html

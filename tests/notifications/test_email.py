@@ -258,3 +258,33 @@ def test_a_tampered_forged_or_expired_link_is_refused_and_changes_nothing(
     assert list(EmailPreference.objects.values_list("user_id", "email")) == [
         (resident.pk, "immediate")
     ]
+
+
+@pytest.mark.django_db
+def test_the_unsubscribe_page_speaks_the_language_of_the_mail(resident, council) -> None:
+    resident.preferred_language = "fr"
+    resident.save(update_fields=["preferred_language"])
+    follow(resident, council)
+    immediate(resident)
+    notifications_email_immediately(event_id=agenda_published(published_meeting(council)).pk)
+    message = mail.outbox[0]
+    assert "Le lire :" in message.body and "Ne plus recevoir ces courriels :" in message.body
+    path = unsubscribe_path(message)
+    client = Client()
+    page = client.get(path).content.decode()
+    assert '<html lang="fr">' in page
+    assert "Ne plus recevoir de courriels de notification?" in page
+    assert "« Ordre du jour publié »" in page
+    done = client.post(path).content.decode()
+    assert "Les courriels sur « Ordre du jour publié » sont désactivés." in done
+    assert email_modes_of(user_id=resident.pk)["agenda_published"] == "off"
+
+
+@pytest.mark.django_db
+def test_a_refused_link_speaks_the_browsers_language() -> None:
+    client = Client()
+    french = client.get("/notifications/unsubscribe/not-a-token", HTTP_ACCEPT_LANGUAGE="fr-CA")
+    assert french.status_code == 400
+    assert "Ce lien ne fonctionne pas" in french.content.decode()
+    english = client.get("/notifications/unsubscribe/not-a-token", HTTP_ACCEPT_LANGUAGE="de")
+    assert "This link does not work" in english.content.decode()

@@ -96,10 +96,18 @@ def follow_delete(*, user: Any, type_name: str, object_id: str) -> int:
 
 
 def event_record(
-    *, kind: str, title: str, text: str, subject: models.Model, audiences: list[models.Model]
+    *,
+    kind: str,
+    title: str,
+    text: str,
+    subject: models.Model,
+    audiences: list[models.Model],
+    headline_parts: dict[str, str] | None = None,
 ) -> Event:
     """Record that something happened, inside the caller's transaction, and enqueue its fan-out.
 
+    ``title`` is the headline in English; ``headline_parts`` are what the kind's registered
+    headline composes it from in the reader's language (see ``notification_headline``).
     If the caller's transaction rolls back, neither the event nor its fan-out exist.
     """
     from backend.notifications.tasks import notifications_fan_out
@@ -107,6 +115,7 @@ def event_record(
     event = Event.objects.create(
         kind=kind,
         title=title[:300],
+        headline_parts=headline_parts or {},
         text=text[:500],
         subject_type=ContentType.objects.get_for_model(subject),
         subject_id=subject.pk,
@@ -168,6 +177,7 @@ def notifications_fan_out_now(*, event_id: int) -> list[int]:
                     event=event,
                     kind=event.kind,
                     title=event.title,
+                    headline_parts=event.headline_parts,
                     text=event.text,
                     subject_type_id=event.subject_type_id,
                     subject_id=event.subject_id,
@@ -212,6 +222,7 @@ def _rings(event: Event) -> dict[int, dict[str, Any]]:
                 "previous": before or 0,
                 "kind": event.kind,
                 "title": event.title,
+                "headline_parts": event.headline_parts,
                 "text": event.text,
                 "subject_type_id": event.subject_type_id,
                 "subject_id": event.subject_id,

@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 
 from backend.common.errors import ActionError
 from backend.notifications.actions import NotificationsErrorCode
@@ -36,7 +37,7 @@ from backend.notifications.preferences import (
     email_modes_for_kind,
     email_modes_of,
 )
-from backend.notifications.registry import notification_kind, subject_path
+from backend.notifications.registry import notification_headline, notification_kind, subject_path
 
 logger = logging.getLogger(__name__)
 
@@ -93,9 +94,19 @@ def _kind_label(kind: str) -> Any:
     return registered.label if registered else kind
 
 
+def _headline_now(notification: Notification) -> str:
+    return notification_headline(
+        kind=notification.kind, title=notification.title, parts=notification.headline_parts
+    )
+
+
+# Put into words when the mail is rendered, in the recipient's language.
+_headline = lazy(_headline_now, str)
+
+
 def _item(notification: Notification) -> dict[str, Any]:
     return {
-        "title": notification.title,
+        "title": _headline(notification),
         "text": notification.text,
         "label": _kind_label(notification.kind),
         "link": notification_link(notification),

@@ -40,7 +40,9 @@ class Event(BaseModel):
     """Something happened to a public record; written in the transaction of the change."""
 
     kind = models.CharField(max_length=50)
+    # The headline in English, and the parts its kind composes it from in any language.
     title = models.CharField(max_length=300)
+    headline_parts = models.JSONField(default=dict, blank=True)
     text = models.CharField(max_length=500, blank=True)
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     subject_id = models.PositiveBigIntegerField()
@@ -65,6 +67,7 @@ class Notification(BaseModel):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=50)
     title = models.CharField(max_length=300)
+    headline_parts = models.JSONField(default=dict, blank=True)
     text = models.CharField(max_length=500, blank=True)
     subject_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     subject_id = models.PositiveBigIntegerField()

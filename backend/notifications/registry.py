@@ -46,17 +46,28 @@ class NotificationKind:
     kind: str  # as stored on Event and Notification, e.g. "agenda_published"
     label: Any  # a (lazily translated) phrase naming the kind, for preference screens and emails
     email_default: str  # an EmailMode value: "off", "immediate" or "daily"
+    # The headline from the parts an event of this kind stored, in the active language; None
+    # when the kind stores none (its English title is then shown in every language).
+    headline: Callable[[dict[str, str]], str] | None = None
 
 
 _KINDS: dict[str, NotificationKind] = {}
 
 
-def notification_kind_register(*, kind: str, label: Any, email_default: str) -> None:
+def notification_kind_register(
+    *,
+    kind: str,
+    label: Any,
+    email_default: str,
+    headline: Callable[[dict[str, str]], str] | None = None,
+) -> None:
     from backend.notifications.models import EmailMode
 
     if email_default not in EmailMode.values:
         raise ValueError(f"Unknown email delivery {email_default!r} for kind {kind!r}.")
-    _KINDS[kind] = NotificationKind(kind=kind, label=label, email_default=email_default)
+    _KINDS[kind] = NotificationKind(
+        kind=kind, label=label, email_default=email_default, headline=headline
+    )
 
 
 def notification_kinds() -> list[NotificationKind]:
@@ -66,6 +77,29 @@ def notification_kinds() -> list[NotificationKind]:
 
 def notification_kind(kind: str) -> NotificationKind | None:
     return _KINDS.get(kind)
+
+
+def reader_language(user: Any) -> str:
+    """The language a user reads notifications in."""
+    from django.conf import settings
+
+    return getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
+
+
+def notification_headline(*, kind: str, title: str, parts: dict[str, str] | None) -> str:
+    """A notification's headline in the active language.
+
+    Events store their English title, and the parts their kind composes a headline from; a
+    notification written before its kind had a headline, or whose parts no longer fit it, is
+    shown with the title it was written with.
+    """
+    registered = _KINDS.get(kind)
+    if not parts or registered is None or registered.headline is None:
+        return title
+    try:
+        return str(registered.headline(parts))
+    except (KeyError, TypeError, ValueError):
+        return title
 
 
 # Where a resident reads a notification's subject in the Town's web app: each domain registers a

@@ -48,7 +48,10 @@ CANDIDATE_BATCH = 1000
 def saved_search_kind_register() -> None:
     """Declare the kind of notification saved searches make (email preferences list it)."""
     notification_kind_register(
-        kind=SAVED_SEARCH_MATCH, label=_("New match for a saved search"), email_default="daily"
+        kind=SAVED_SEARCH_MATCH,
+        label=_("New match for a saved search"),
+        email_default="daily",
+        headline=lambda parts: _("New match for “%(name)s”: %(subject)s") % parts,
     )
 
 
@@ -308,6 +311,7 @@ def _announce(
             text=" · ".join(part for part in (label, entry.body_name) if part),
             subject=instance,
             audiences=[saved],
+            headline_parts={"name": saved.name, "subject": entry.title},
         )
         match.event = event
         match.save(update_fields=["event"])

@@ -19,8 +19,13 @@ def meeting_group(meeting_id: int) -> str:
     return f"records.meeting.{meeting_id}"
 
 
-def meeting_event(*, kind: str, meeting: Meeting, title: str, text: str = "") -> None:
+def meeting_event(
+    *, kind: str, meeting: Meeting, title: str, text: str = "", status: str | None = None
+) -> None:
     """Record an event about a public meeting for the followers of the meeting and its body.
+
+    ``title`` is the English headline; the kind's registered headline composes it in a reader's
+    language from the meeting's title (and ``status``, for a meeting under way).
 
     Called inside the action's transaction: the event and its fan-out exist only if the write
     commits. Drafts make no events: nobody outside the clerks may learn of them.
@@ -33,6 +38,7 @@ def meeting_event(*, kind: str, meeting: Meeting, title: str, text: str = "") ->
         text=text or meeting.body.name,
         subject=meeting,
         audiences=[meeting.body, meeting],
+        headline_parts={"subject": meeting.title, **({"status": status} if status else {})},
     )
 
 

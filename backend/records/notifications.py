@@ -48,10 +48,37 @@ RECORDS_NOTIFICATION_KINDS = [
     ("minutes_adopted", _("Minutes adopted"), "daily"),
 ]
 
+# Headlines, in the reader's language, from the meeting's title ("subject") and, for a meeting
+# under way, its status. The English ones read as the titles the events store.
+_HEADLINES = {
+    "meeting_scheduled": _("Meeting scheduled: %(subject)s"),
+    "agenda_published": _("Agenda published: %(subject)s"),
+    "meeting_postponed": _("Meeting postponed: %(subject)s"),
+    "meeting_cancelled": _("Meeting cancelled: %(subject)s"),
+    "minutes_published": _("Minutes published: %(subject)s"),
+    "minutes_adopted": _("Minutes adopted: %(subject)s"),
+}
+_STATUS_HEADLINES = {
+    Meeting.Status.SCHEDULED: _("Scheduled: %(subject)s"),
+    Meeting.Status.IN_PROGRESS: _("In progress: %(subject)s"),
+    Meeting.Status.RECESSED: _("Recessed: %(subject)s"),
+    Meeting.Status.ADJOURNED: _("Adjourned: %(subject)s"),
+    Meeting.Status.CANCELLED: _("Cancelled: %(subject)s"),
+    Meeting.Status.POSTPONED: _("Postponed: %(subject)s"),
+}
+
+
+def _headline(kind: str) -> Any:
+    if kind == "meeting_status_changed":
+        return lambda parts: _STATUS_HEADLINES[parts["status"]] % parts
+    return lambda parts: _HEADLINES[kind] % parts
+
 
 def notification_kinds_register() -> None:
     for kind, label, email_default in RECORDS_NOTIFICATION_KINDS:
-        notification_kind_register(kind=kind, label=label, email_default=email_default)
+        notification_kind_register(
+            kind=kind, label=label, email_default=email_default, headline=_headline(kind)
+        )
     # The Town's web app shows a record at /<records>/<its GraphQL global ID>.
     subject_path_register(
         model=Meeting, path=lambda pk: f"/meetings/{relay.to_base64('Meeting', pk)}"

@@ -39,6 +39,7 @@ def agenda_published(meeting: Meeting) -> Event:
             text=meeting.body.name,
             subject=meeting,
             audiences=[meeting.body, meeting],
+            headline_parts={"subject": meeting.title},
         )
     notifications_fan_out_now(event_id=event.pk)
     return event

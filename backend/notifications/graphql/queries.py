@@ -14,6 +14,7 @@ from backend.notifications.graphql.types import (
     SavedSearchType,
 )
 from backend.notifications.preferences import notification_preferences_for
+from backend.notifications.registry import reader_language
 from backend.notifications.selectors import follows_for, notifications_for, saved_searches_for
 
 MAX_PAGE = 100
@@ -35,13 +36,15 @@ class NotificationsQuery:
         first: int = 20,
         after: str | None = None,
     ) -> NotificationConnection:
-        queryset = notifications_for(user=viewer(info), unread_only=unread_only)
+        user = viewer(info)
+        queryset = notifications_for(user=user, unread_only=unread_only)
         total = queryset.count()
         if after is not None and after.isdigit():
             queryset = queryset.filter(pk__lt=int(after))
         first = max(1, min(first, MAX_PAGE))
         page = list(queryset.order_by("-pk")[: first + 1])
-        nodes = [NotificationType.from_model(item) for item in page[:first]]
+        language = reader_language(user)
+        nodes = [NotificationType.from_model(item, language=language) for item in page[:first]]
         return NotificationConnection(
             nodes=nodes,
             end_cursor=nodes[-1].cursor if nodes else None,

@@ -7,12 +7,14 @@ from typing import Any
 import strawberry
 from asgiref.sync import sync_to_async
 from django.contrib.contenttypes.models import ContentType
+from django.utils import translation
 from graphql import GraphQLError
 from strawberry.types import Info
 
 from backend.notifications.actions import user_group
 from backend.notifications.graphql.types import NotificationType, _global_id
 from backend.notifications.models import Notification
+from backend.notifications.registry import notification_headline, reader_language
 from backend.notifications.selectors import notifications_after
 
 REPLAY_BATCH = 100
@@ -20,9 +22,10 @@ REPLAY_BATCH = 100
 _content_types: dict[int, ContentType] = {}
 
 
-def _viewer_id(info: Info) -> int | None:
+def _viewer(info: Info) -> tuple[int | None, str]:
+    """The signed-in user's id (None for nobody) and the language they read in."""
     user = info.context.user
-    return user.pk if user.is_authenticated else None
+    return (user.pk if user.is_authenticated else None), reader_language(user)
 
 
 def _latest_id(user_id: int) -> int:
@@ -30,7 +33,7 @@ def _latest_id(user_id: int) -> int:
     return latest["pk"] if latest else 0
 
 
-async def _from_ring(carried: dict[str, Any]) -> NotificationType:
+async def _from_ring(carried: dict[str, Any], language: str) -> NotificationType:
     """The notification a ring carries, exactly as its row was written (unread)."""
     type_id = carried["subject_type_id"]
     content_type = _content_types.get(type_id)
@@ -40,12 +43,19 @@ async def _from_ring(carried: dict[str, Any]) -> NotificationType:
     return NotificationType(
         cursor=str(carried["id"]),
         kind=carried["kind"],
-        title=carried["title"],
+        title=_headline(carried, language),
         text=carried["text"],
         subject_id=_global_id(content_type, carried["subject_id"]),
         read=False,
         created_at=datetime.fromisoformat(carried["created_at"]),
     )
+
+
+def _headline(carried: dict[str, Any], language: str) -> str:
+    with translation.override(language):
+        return notification_headline(
+            kind=carried["kind"], title=carried["title"], parts=carried.get("headline_parts")
+        )
 
 
 async def _unseen(user_id: int, after_id: int) -> AsyncGenerator[Notification, None]:
@@ -71,7 +81,7 @@ class NotificationsSubscription:
     async def notification_received(
         self, info: Info, after: str | None = None
     ) -> AsyncGenerator[NotificationType, None]:
-        user_id = await sync_to_async(_viewer_id)(info)
+        user_id, language = await sync_to_async(_viewer)(info)
         if user_id is None:
             raise GraphQLError(
                 "Sign in to receive notifications.", extensions={"code": "UNAUTHENTICATED"}
@@ -90,15 +100,15 @@ class NotificationsSubscription:
             last = int(after) if after is not None else await sync_to_async(_latest_id)(user_id)
             async for notification in _unseen(user_id, last):
                 last = notification.pk
-                yield NotificationType.from_model(notification)
+                yield NotificationType.from_model(notification, language=language)
             async for ring in rings:
                 carried = ring.get("notification")
                 if carried is not None and carried["id"] <= last:
                     continue  # sent already
                 if carried is not None and carried["previous"] <= last:
                     last = carried["id"]
-                    yield await _from_ring(carried)
+                    yield await _from_ring(carried, language)
                     continue
                 async for notification in _unseen(user_id, last):
                     last = notification.pk
-                    yield NotificationType.from_model(notification)
+                    yield NotificationType.from_model(notification, language=language)

@@ -6,6 +6,7 @@ from enum import Enum
 import strawberry
 import strawberry_django
 from django.db.models import QuerySet
+from django.utils import translation
 from strawberry import relay
 from strawberry.types import Info
 
@@ -13,7 +14,7 @@ from backend.common.graphql import UserError, viewer
 from backend.notifications.actions import NotificationsErrorCode as _Codes
 from backend.notifications.models import Follow, Notification, SavedSearch
 from backend.notifications.preferences import KindPreference
-from backend.notifications.registry import followable_by_model
+from backend.notifications.registry import followable_by_model, notification_headline
 from backend.notifications.selectors import saved_searches_for
 
 
@@ -46,18 +47,26 @@ class NotificationType:
         description="Orders the user's notifications; pass it as `after` to resume."
     )
     kind: str = strawberry.field(description="What happened, e.g. agenda_published.")
-    title: str = strawberry.field(description="A short headline.")
+    title: str = strawberry.field(
+        description="A short headline, in the signed-in user's preferred language."
+    )
     text: str = strawberry.field(description="A sentence or two.")
     subject_id: relay.GlobalID = strawberry.field(description="The record this is about.")
     read: bool = strawberry.field(description="Whether it has been marked read.")
     created_at: datetime = strawberry.field(description="When it was written to the inbox.")
 
     @classmethod
-    def from_model(cls, notification: Notification) -> NotificationType:
+    def from_model(cls, notification: Notification, *, language: str) -> NotificationType:
+        with translation.override(language):
+            title = notification_headline(
+                kind=notification.kind,
+                title=notification.title,
+                parts=notification.headline_parts,
+            )
         return cls(
             cursor=str(notification.pk),
             kind=notification.kind,
-            title=notification.title,
+            title=title,
             text=notification.text,
             subject_id=_global_id(notification.subject_type, notification.subject_id),
             read=notification.read_at is not None,

@@ -293,6 +293,7 @@ def meeting_status_set(
         meeting=meeting,
         title=f"{meeting.get_status_display()}: {meeting.title}",
         text=str(meeting.current_item) if meeting.current_item else "",
+        status=meeting.status,
     )
     meeting_live_broadcast(meeting=meeting)
     return meeting

@@ -37,7 +37,12 @@ from backend.notifications.preferences import (
     email_modes_for_kind,
     email_modes_of,
 )
-from backend.notifications.registry import notification_headline, notification_kind, subject_path
+from backend.notifications.registry import (
+    notification_headline,
+    notification_kind,
+    reader_language,
+    subject_path,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +123,7 @@ def _message(
     *, user: Any, template: str, context: dict[str, Any], unsubscribe: str
 ) -> EmailMultiAlternatives:
     context = {**context, "user": user, "unsubscribe_url": unsubscribe}
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+    with translation.override(reader_language(user)):
         subject = render_to_string(f"notifications/email/{template}_subject.txt", context)
         text = render_to_string(f"notifications/email/{template}.txt", context)
         html = render_to_string(f"notifications/email/{template}.html", context)

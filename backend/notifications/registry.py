@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
 
@@ -80,9 +81,7 @@ def notification_kind(kind: str) -> NotificationKind | None:
 
 
 def reader_language(user: Any) -> str:
-    """The language a user reads notifications in."""
-    from django.conf import settings
-
+    """The language a user reads notifications in (the Town's default if they chose none)."""
     return getattr(user, "preferred_language", "") or settings.LANGUAGE_CODE
 
 

@@ -7,7 +7,6 @@ CSRF token, and needs none, since only the holder of the signed link can make it
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from backend.notifications.emails import unsubscribe_token_read
 from backend.notifications.preferences import UNSUBSCRIBE_ALL, email_unsubscribe
-from backend.notifications.registry import notification_kind
+from backend.notifications.registry import notification_kind, reader_language
 
 
 def _refused(request: HttpRequest, reason: str) -> HttpResponse:
@@ -49,7 +48,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "label": registered.label if registered else None,
     }
     # The page speaks the language of the mails the link came in.
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+    with translation.override(reader_language(user)):
         if request.method == "GET":
             return render(request, "notifications/unsubscribe.html", context)
         email_unsubscribe(user_id=user_id, kind=kind)

@@ -22,10 +22,11 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from backend.search.backends.base import (
     MARK_END,
@@ -84,6 +85,42 @@ _COLUMNS = (
     "indexed_at",
 )
 _UPDATED = [column for column in _COLUMNS if column not in {"kind", "object_id"}]
+
+
+# Statements a search runs beside its ranked page, each on a connection of its own. SQLite
+# leaves the interpreter while a statement runs, so the two run at once on two cores.
+_beside_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search")
+
+
+def _beside(work: Callable[[Any], Any]) -> Callable[[], Any]:
+    """Starts ``work(cursor)`` on another connection to the same database; returns the function
+    that waits for its result.
+
+    Inside a transaction the other connection would not see what the transaction wrote, and a
+    private in-memory database cannot be opened twice: there the work runs on this connection,
+    when its result is asked for."""
+    alias = connection.alias
+    name = str(connection.settings_dict["NAME"])
+    if connection.in_atomic_block or (
+        connection.vendor == "sqlite"
+        and connection.is_in_memory_db()
+        and "cache=shared" not in name
+    ):
+
+        def in_place() -> Any:
+            with connection.cursor() as cursor:
+                return work(cursor)
+
+        return in_place
+
+    def elsewhere() -> Any:
+        try:
+            with connections[alias].cursor() as cursor:
+                return work(cursor)
+        finally:
+            connections[alias].close()
+
+    return _beside_threads.submit(elsewhere).result
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -488,6 +525,13 @@ class DatabaseBackend:
         page_sql, page_params = self.page_statement(
             query=query, filters=filters, audience=audience, offset=offset, limit=limit
         )
+
+        def count_groups(cursor: Any) -> list[tuple]:
+            cursor.execute(*self._sqlite_groups_statement(cursor, query, filters, audience))
+            return cursor.fetchall()
+
+        # The counts walk every match, as the ranking does: both run at once.
+        groups_result = _beside(count_groups)
         with connection.cursor() as cursor:
             cursor.execute(page_sql, page_params)
             ranks = dict(cursor.fetchall())
@@ -503,8 +547,7 @@ class DatabaseBackend:
                     [SNIPPET_TOKENS, _fts_match(query), *ranks],
                 )
                 rows = cursor.fetchall()
-            cursor.execute(*self._sqlite_groups_statement(cursor, query, filters, audience))
-            groups = cursor.fetchall()
+        groups = groups_result()
         # bm25 is lower for better matches; scores are higher for them.
         return _page(_hits(ranks, rows, score=lambda rank: -float(rank)), groups)
 

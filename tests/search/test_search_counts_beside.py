@@ -1,4 +1,4 @@
-"""On SQLite a search counts its matches on a second connection while the page is ranked.
+"""A search counts its matches on a second connection while the page is ranked.
 
 Outside a transaction the counts are made on another thread's connection, which is closed when
 they are done; inside one (whose writes another connection would not see) they are made in
@@ -25,10 +25,6 @@ from tests.search.conftest import (
     index_work_run,
     item_create,
     meeting_create,
-)
-
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "sqlite", reason="PostgreSQL ranks and counts in one statement"
 )
 
 

@@ -23,6 +23,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from itertools import islice
 from typing import Any
 
@@ -87,8 +88,8 @@ _COLUMNS = (
 _UPDATED = [column for column in _COLUMNS if column not in {"kind", "object_id"}]
 
 
-# Statements a search runs beside its ranked page, each on a connection of its own. SQLite
-# leaves the interpreter while a statement runs, so the two run at once on two cores.
+# Statements a search runs beside its ranked page, each on a connection of its own. The
+# database drivers leave the interpreter while a statement runs, so the two run at once.
 _beside_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search")
 
 
@@ -612,37 +613,27 @@ class DatabaseBackend:
         tsquery, tsquery_params = self._tsquery(query)
         headline_text, headline_params = self._headline_source(query)
         configuration = self.postgresql_configuration()[0]
-        with transaction.atomic(), connection.cursor() as cursor:
+
+        def count_groups(cursor: Any) -> list[tuple]:
+            with _postgresql_search_settings(cursor):
+                cursor.execute(
+                    "SELECT e.kind, e.body_id, e.body_name, "
+                    f"CAST(EXTRACT(YEAR FROM e.date) AS integer), COUNT(*) {source} "
+                    "GROUP BY 1, 2, 3, 4",
+                    params,
+                )
+                return cursor.fetchall()
+
+        # The counts walk every match, as the ranking does: both run at once, each on a
+        # connection (and a PostgreSQL process) of its own.
+        groups_result = _beside(count_groups)
+        with connection.cursor() as cursor, _postgresql_search_settings(cursor):
             cursor.execute(
-                "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', %s, true)",
-                [POSTGRESQL_SEARCH_SETTINGS["enable_seqscan"]],
-            )
-            ((seqscan, _),) = cursor.fetchall()
-            # One pass over the matches ranks them and counts them: the page statement's scan,
-            # kept in memory, is what the counts are taken from.
-            cursor.execute(
-                "WITH matched AS MATERIALIZED ("
-                "SELECT e.id, e.kind, e.body_id, e.body_name, e.date, "
-                f"{_POSTGRESQL_RANK} AS score {source}), "
-                "page AS (SELECT id, score FROM matched ORDER BY score DESC, id "
-                "LIMIT %s OFFSET %s) "
-                "SELECT row_number() OVER (ORDER BY score DESC, id), id, score, NULL::varchar, "
-                "NULL::bigint, NULL::varchar, NULL::integer, NULL::bigint FROM page "
-                "UNION ALL "
-                "SELECT NULL, NULL, NULL, kind, body_id, body_name, "
-                "CAST(EXTRACT(YEAR FROM date) AS integer), COUNT(*) FROM matched "
-                "GROUP BY 4, 5, 6, 7",
+                f"SELECT e.id, {_POSTGRESQL_RANK} AS score {source} "
+                "ORDER BY score DESC, e.id LIMIT %s OFFSET %s",
                 [*params, limit, offset],
             )
-            ranks: dict[int, float] = {}
-            groups: list[tuple] = []
-            for place, entry_id, score, *group in sorted(
-                cursor.fetchall(), key=lambda row: (row[0] is None, row[0] or 0)
-            ):
-                if place is None:
-                    groups.append(tuple(group))
-                else:
-                    ranks[entry_id] = score
+            ranks: dict[int, float] = dict(cursor.fetchall())
             rows: list[tuple] = []
             if ranks:
                 cursor.execute(
@@ -653,8 +644,7 @@ class DatabaseBackend:
                     [configuration, *headline_params, _HEADLINE_OPTIONS, *tsquery_params, *ranks],
                 )
                 rows = cursor.fetchall()
-            # The setting lasts to the end of the transaction, which may be the caller's.
-            cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
+        groups = groups_result()
         return _page(_hits(ranks, rows, score=float), groups)
 
 
@@ -665,6 +655,20 @@ _HEADLINE_OPTIONS = (
     f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
+
+
+@contextmanager
+def _postgresql_search_settings(cursor: Any) -> Iterator[None]:
+    """The planner settings of a search, for its statements only: they are set in a
+    transaction (the caller's, if there is one) and put back as they were."""
+    with transaction.atomic(using=cursor.db.alias):
+        cursor.execute(
+            "SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', %s, true)",
+            [POSTGRESQL_SEARCH_SETTINGS["enable_seqscan"]],
+        )
+        ((seqscan, _),) = cursor.fetchall()
+        yield
+        cursor.execute("SELECT set_config('enable_seqscan', %s, true)", [seqscan])
 
 
 def _fts_term(term: Term) -> str:

@@ -9,8 +9,11 @@ Three things keep a request's cost close to that of a hand-written view:
   hook (a middleware wrapped around each of the hundreds of fields of a page) adds only cost.
 - Plain model columns (a title, a date, a status) are read straight from the loaded row by the
   executor, without a resolver call or a resolve-info object each, and each model Node's id
-  attribute is settled once instead of on every ``id``. Anything else (a resolver, a permission,
-  an argument, a deferred column, a null where the type forbids one) takes the standard path.
+  attribute is settled once instead of on every ``id``. The plain objects around them (a
+  connection's edges, a search hit, a payload) are read the same way, attribute by attribute,
+  where strawberry itself would only have read the attribute. Anything else (a resolver, a
+  permission, an argument, a deferred column, a null where the type forbids one, a value not
+  of the type's class) takes the standard path.
 """
 
 from __future__ import annotations
@@ -165,15 +168,38 @@ class _Related:
     cache_name: str
     many: bool
     object_type: GraphQLObjectType
-    model: type[models.Model]
+    cls: type
     nullable: bool
     items_nullable: bool
 
 
-_Plan = _Column | _NodeId | _Computed | _Related
+@dataclass(frozen=True, slots=True)
+class _Attribute:
+    """A field of a plain object (a search hit, an edge) that strawberry reads with getattr."""
+
+    name: str
+    coerce: Callable[[Any], Any]
+    nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Nested:
+    """A plain object's attribute holding an object, or a list of them, of a planned type."""
+
+    name: str
+    many: bool
+    object_type: GraphQLObjectType
+    cls: type
+    nullable: bool
+    items_nullable: bool
+
+
+_Plan = _Column | _NodeId | _Computed | _Related | _Attribute | _Nested
 
 # (object type name, field name) -> how to produce the field without the resolver chain
 _PLANS: dict[tuple[str, str], _Plan] = {}
+# object type name -> the class of the plain objects (not models) its planned fields read
+_PLAIN_CLASSES: dict[str, type] = {}
 _MISSING = object()
 
 
@@ -240,7 +266,7 @@ def _related_plan(model_field: Any, graphql_field: Any, models_by_type: dict) ->
         cache_name=model_field.cache_name,
         many=many,
         object_type=inner,
-        model=models_by_type[inner.name],
+        cls=models_by_type[inner.name],
         nullable=nullable,
         items_nullable=items_nullable,
     )
@@ -283,6 +309,39 @@ def _plan(field: Any, origin: type, graphql_field: Any, models_by_type: dict) ->
         return None
     leaf = _leaf(graphql_field.type)
     return _Column(model_field.attname, *leaf) if leaf is not None else None
+
+
+def _plain_plan(graphql_field: Any, classes_by_type: dict[str, type]) -> _Plan | None:
+    """A field strawberry resolves by reading the attribute of its name, and nothing else."""
+    field = graphql_field.extensions.get("strawberry-definition")
+    if (
+        field is None
+        or isinstance(field, StrawberryDjangoField)
+        or graphql_field.args
+        or not getattr(graphql_field.resolve, "_is_default", False)
+    ):
+        return None
+    leaf = _leaf(graphql_field.type)
+    if leaf is not None:
+        return _Attribute(field.python_name, *leaf)
+    output_type = graphql_field.type
+    nullable = not isinstance(output_type, GraphQLNonNull)
+    inner = output_type if nullable else output_type.of_type
+    many = isinstance(inner, GraphQLList)
+    items_nullable = False
+    if many:
+        items_nullable = not isinstance(inner.of_type, GraphQLNonNull)
+        inner = inner.of_type if items_nullable else inner.of_type.of_type
+    if not isinstance(inner, GraphQLObjectType) or inner.name not in classes_by_type:
+        return None
+    return _Nested(
+        name=field.python_name,
+        many=many,
+        object_type=inner,
+        cls=classes_by_type[inner.name],
+        nullable=nullable,
+        items_nullable=items_nullable,
+    )
 
 
 def _loaded_relation(source: models.Model, plan: _Related) -> Any:
@@ -342,13 +401,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         middleware = self.middleware_manager
-        if not isinstance(source_value, models.Model) or (
-            middleware is not None and middleware._middleware_resolvers
-        ):
+        if isinstance(source_value, models.Model):
+            row = source_value.__dict__
+        else:
+            plain = _PLAIN_CLASSES.get(parent_type.name)
+            if plain is None or not isinstance(source_value, plain):
+                return super().execute_fields(
+                    parent_type, source_value, path, grouped_field_set, position_context
+                )
+            row = {}
+        if middleware is not None and middleware._middleware_resolvers:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        row = source_value.__dict__
         results: dict[str, Any] = {}
         rest: dict[str, Any] = {}
         type_name = parent_type.name
@@ -365,8 +430,22 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 key = row.get(plan.attname)
                 if key is not None:
                     value = to_base64(type_name, str(key))
+            elif type(plan) is _Attribute:
+                value = _attribute_value(source_value, plan)
             elif not synchronous:
                 pass
+            elif type(plan) is _Nested:
+                loaded = getattr(source_value, plan.name, _MISSING)
+                if loaded is not _MISSING:
+                    value = self._complete_related(
+                        plan,
+                        parent_type,
+                        field_details_list,
+                        path,
+                        response_name,
+                        loaded,
+                        position_context,
+                    )
             elif type(plan) is _Computed:
                 value = self._complete_computed(
                     plan, parent_type, source_value, field_details_list, path, response_name
@@ -442,7 +521,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
     def _complete_related(
         self,
-        plan: _Related,
+        plan: _Related | _Nested,
         parent_type: GraphQLObjectType,
         field_details_list: Any,
         path: Path | None,
@@ -515,15 +594,23 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return result
 
 
-def _all_instances(value: Any, plan: _Related) -> bool:
+def _all_instances(value: Any, plan: _Related | _Nested) -> bool:
     """Whether the loaded value has the shape the type promises (else the standard path says so)."""
     if not plan.many:
-        return isinstance(value, plan.model) or (value is None and plan.nullable)
-    return all(isinstance(item, plan.model) for item in value)
+        return isinstance(value, plan.cls) or (value is None and plan.nullable)
+    return isinstance(value, list | tuple) and all(isinstance(item, plan.cls) for item in value)
+
+
+def _attribute_value(source: Any, plan: _Attribute) -> Any:
+    return _leaf_value(getattr(source, plan.name, _MISSING), plan)
 
 
 def _column_value(row: dict[str, Any], plan: _Column) -> Any:
-    value = row.get(plan.attname, _MISSING)
+    return _leaf_value(row.get(plan.attname, _MISSING), plan)
+
+
+def _leaf_value(value: Any, plan: _Column | _Attribute) -> Any:
+    """The scalar's output value, or ``_MISSING`` where the standard path must decide."""
     if value is _MISSING:
         return _MISSING
     if value is None:
@@ -550,15 +637,24 @@ def _in_request_order(
 def settle(schema: Any) -> None:
     """Do once, for the built schema, the work strawberry would otherwise repeat per field."""
     models_by_type: dict[str, type[models.Model]] = {}
+    classes_by_type: dict[str, type] = {}
     for graphql_type in schema._schema.type_map.values():
         definition = (
             graphql_type.extensions.get("strawberry-definition")
             if isinstance(graphql_type, GraphQLObjectType)
             else None
         )
-        model = _django_model(getattr(definition, "origin", None))
+        origin = getattr(definition, "origin", None)
+        model = _django_model(origin)
         if model is not None:
             models_by_type[graphql_type.name] = model
+        if isinstance(origin, type):
+            classes_by_type[graphql_type.name] = model or origin
+    # Plain fields are read as strawberry reads them: with getattr, unless the schema says
+    # otherwise or may turn a field's exceptions into results.
+    reads_attributes = schema.config.default_resolver is getattr and not getattr(
+        schema.schema_converter, "_exception_handler_specs", ()
+    )
     for graphql_type in schema._schema.type_map.values():
         if not isinstance(graphql_type, GraphQLObjectType):
             continue
@@ -572,8 +668,16 @@ def settle(schema: Any) -> None:
             and getattr(origin, "__strawberry_django_definition__", None) is not None
         ):
             origin._id_attr = resolve_model_id_attr(origin)
+        model = _django_model(origin)
         for name, graphql_field in graphql_type.fields.items():
             strawberry_field = graphql_field.extensions.get("strawberry-definition")
-            plan = _plan(strawberry_field, origin, graphql_field, models_by_type)
+            if model is not None:
+                plan = _plan(strawberry_field, origin, graphql_field, models_by_type)
+            elif reads_attributes:
+                plan = _plain_plan(graphql_field, classes_by_type)
+            else:
+                plan = None
             if plan is not None:
                 _PLANS[(graphql_type.name, name)] = plan
+                if model is None:
+                    _PLAIN_CLASSES[graphql_type.name] = origin

@@ -4,6 +4,7 @@ gives: the same data, the same errors at the same paths, the same nulls, for eve
 from __future__ import annotations
 
 from datetime import timedelta
+from enum import Enum
 
 import pytest
 import strawberry
@@ -156,10 +157,66 @@ class ProbeMeeting(relay.Node):
     body: ProbeBody = strawberry_django.field()
 
 
+@strawberry.enum
+class ProbeColour(Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+@strawberry.type
+class ProbeLeaf:
+    name: str
+    note: str | None
+    strict: str
+    colour: ProbeColour
+
+
+@strawberry.type
+class ProbeBox:
+    label: str
+    leaves: list[ProbeLeaf]
+    maybe_leaves: list[ProbeLeaf | None]
+    first: ProbeLeaf | None
+    meeting: ProbeMeeting | None
+
+
+def _leaf(name: str, strict: str | None = "ok", note: str | None = None) -> ProbeLeaf:
+    return ProbeLeaf(name=name, note=note, strict=strict, colour=ProbeColour.RED)  # type: ignore[arg-type]
+
+
 @strawberry.type
 class ProbeQuery:
     bodies: list[ProbeBody] = strawberry_django.field()
     meetings: list[ProbeMeeting | None] = strawberry_django.field()
+
+    @strawberry.field
+    def boxes(self) -> list[ProbeBox | None]:
+        meeting = Meeting.objects.select_related("body").filter(title="Parks board").first()
+        return [
+            ProbeBox(
+                label="plain",
+                leaves=[_leaf("a"), _leaf("b", note="b!")],
+                maybe_leaves=[],
+                first=_leaf("c"),
+                meeting=meeting,
+            ),
+            # A null where the type forbids one: the error nulls the box.
+            ProbeBox(
+                label="strict",
+                leaves=[_leaf("d", strict=None)],
+                maybe_leaves=[],
+                first=None,
+                meeting=None,
+            ),
+            # Not a leaf at all: the standard path reports it.
+            ProbeBox(
+                label="wrong",
+                leaves=[_leaf("e")],
+                maybe_leaves=[_leaf("f"), "f"],  # type: ignore[list-item]
+                first=None,
+                meeting=None,
+            ),
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +251,58 @@ def test_errors_and_nulls_match_the_standard_path(parks_meeting, probe_schema, q
     assert _errors(fast) == _errors(slow)
 
 
+PLAIN = """{ boxes {
+  label leaves { name note strict colour } maybeLeaves { name } first { name colour }
+  meeting { title body { name } }
+} }"""
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        PLAIN,
+        "{ boxes { label first { name } } }",
+        "{ boxes { label maybeLeaves { name strict } } }",
+    ],
+)
+def test_plain_objects_match_the_standard_path(parks_meeting, probe_schema, query: str) -> None:
+    fast, slow = _both(probe_schema, query, {}, None)
+    assert fast.data == slow.data
+    assert _errors(fast) == _errors(slow)
+
+
+def test_plain_fields_are_read_without_their_resolvers(
+    parks_meeting, probe_schema, monkeypatch
+) -> None:
+    calls = []
+    for type_name in ("ProbeBox", "ProbeLeaf"):
+        for field in probe_schema._schema.type_map[type_name].fields.values():
+            resolve = field.resolve
+
+            def counted(source, info, _resolve=resolve, **kwargs):
+                calls.append(info.field_name)
+                return _resolve(source, info, **kwargs)
+
+            monkeypatch.setattr(field, "resolve", counted)
+    result = probe_schema.execute_sync(PLAIN, context_value=_context(None))
+    assert result.data["boxes"][0] == {
+        "label": "plain",
+        "leaves": [
+            {"name": "a", "note": None, "strict": "ok", "colour": "RED"},
+            {"name": "b", "note": "b!", "strict": "ok", "colour": "RED"},
+        ],
+        "maybeLeaves": [],
+        "first": {"name": "c", "colour": "RED"},
+        "meeting": {"title": "Parks board", "body": {"name": "Parks Board"}},
+    }
+    assert result.data["boxes"][1] is None
+    # A string among nullable items: that item alone is null.
+    assert result.data["boxes"][2]["maybeLeaves"] == [{"name": "f"}, None]
+    # Only what the plain reading leaves to the standard path went through a resolver: the
+    # forbidden null, and the string in a list of leaves.
+    assert sorted(calls) == ["name", "strict"]
+
+
 def test_the_probe_errors_are_real(parks_meeting, probe_schema) -> None:
     result = probe_schema.execute_sync(
         "{ meetings { title body { name strict } } }", context_value=_context(None)
@@ -203,3 +312,49 @@ def test_the_probe_errors_are_real(parks_meeting, probe_schema) -> None:
     assert {tuple(error.path[:1]) for error in result.errors} == {("meetings",)}
     assert None in result.data["meetings"]
     assert any(meeting is not None for meeting in result.data["meetings"])
+
+
+SEARCH = """
+query ($text: String!) {
+  search(query: $text, first: 3) {
+    totalCount
+    edges {
+      cursor
+      node {
+        kind objectId title snippet score date bodyName
+        record { __typename ... on Meeting { title body { name } } }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+    facets { kinds { value label count } bodies { value label count } years { value count } }
+    errors { code message }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("text", ["harbour", "x" * 600])
+def test_a_search_page_is_identical_to_the_standard_path(settings, text: str) -> None:
+    from tests.search.conftest import (
+        body_create,
+        changed,
+        index_work_run,
+        item_create,
+        meeting_create,
+    )
+
+    settings.SEARCH = {"BACKEND": "database", "INDEX_PREFIX": "unused"}
+    council = body_create("Town Council")
+    meetings = [meeting_create(council, f"Harbour {number}") for number in range(4)]
+    item_create(meetings[0], "Harbour dredging", "Dredging the harbour channel.")
+    changed(council, *meetings)
+    index_work_run()
+    fast, slow = _both(api_schema.schema, SEARCH, {"text": text}, None)
+    assert fast.errors is None
+    assert fast.data == slow.data
+    page = fast.data["search"]
+    if text == "harbour":
+        assert page["totalCount"] == 5
+        assert len(page["edges"]) == 3
+    else:
+        assert page["errors"][0]["code"] == "QUERY_TOO_LONG"

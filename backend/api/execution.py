@@ -162,36 +162,35 @@ class _Computed:
 
 
 @dataclass(frozen=True, slots=True)
+class _Objects:
+    """What a field holds when it holds objects: one, or a list of them, of a planned type."""
+
+    many: bool
+    object_type: GraphQLObjectType
+    cls: type
+    nullable: bool
+    items_nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
 class _Related:
     """A relation the optimizer loaded with the row (select_related) or after it (prefetch)."""
 
     cache_name: str
-    many: bool
-    object_type: GraphQLObjectType
-    cls: type
-    nullable: bool
-    items_nullable: bool
+    objects: _Objects
 
 
 @dataclass(frozen=True, slots=True)
-class _Attribute:
-    """A field of a plain object (a search hit, an edge) that strawberry reads with getattr."""
-
-    name: str
-    coerce: Callable[[Any], Any]
-    nullable: bool
+class _Attribute(_Column):
+    """A scalar of a plain object (a search hit, an edge), which strawberry reads with getattr."""
 
 
 @dataclass(frozen=True, slots=True)
 class _Nested:
-    """A plain object's attribute holding an object, or a list of them, of a planned type."""
+    """A plain object's attribute holding objects of a planned type."""
 
     name: str
-    many: bool
-    object_type: GraphQLObjectType
-    cls: type
-    nullable: bool
-    items_nullable: bool
+    objects: _Objects
 
 
 _Plan = _Column | _NodeId | _Computed | _Related | _Attribute | _Nested
@@ -244,6 +243,20 @@ def _computed_plan(field: Any, graphql_field: Any) -> _Computed | None:
     )
 
 
+def _objects(output_type: Any, classes_by_type: dict[str, type]) -> _Objects | None:
+    """The shape of a field's objects, when their type is one the executor completes."""
+    nullable = not isinstance(output_type, GraphQLNonNull)
+    inner = output_type if nullable else output_type.of_type
+    many = isinstance(inner, GraphQLList)
+    items_nullable = False
+    if many:
+        items_nullable = not isinstance(inner.of_type, GraphQLNonNull)
+        inner = inner.of_type if items_nullable else inner.of_type.of_type
+    if not isinstance(inner, GraphQLObjectType) or inner.name not in classes_by_type:
+        return None
+    return _Objects(many, inner, classes_by_type[inner.name], nullable, items_nullable)
+
+
 def _related_plan(model_field: Any, graphql_field: Any, models_by_type: dict) -> _Related | None:
     if model_field.many_to_one or (model_field.one_to_one and model_field.concrete):
         many = False
@@ -251,25 +264,10 @@ def _related_plan(model_field: Any, graphql_field: Any, models_by_type: dict) ->
         many = True
     else:
         return None
-    output_type = graphql_field.type
-    nullable = not isinstance(output_type, GraphQLNonNull)
-    inner = output_type if nullable else output_type.of_type
-    items_nullable = False
-    if many:
-        if not isinstance(inner, GraphQLList):
-            return None
-        items_nullable = not isinstance(inner.of_type, GraphQLNonNull)
-        inner = inner.of_type if items_nullable else inner.of_type.of_type
-    if not isinstance(inner, GraphQLObjectType) or inner.name not in models_by_type:
+    objects = _objects(graphql_field.type, models_by_type)
+    if objects is None or objects.many != many:
         return None
-    return _Related(
-        cache_name=model_field.cache_name,
-        many=many,
-        object_type=inner,
-        cls=models_by_type[inner.name],
-        nullable=nullable,
-        items_nullable=items_nullable,
-    )
+    return _Related(cache_name=model_field.cache_name, objects=objects)
 
 
 def _node_id_plan(origin: type) -> _NodeId | None:
@@ -324,29 +322,13 @@ def _plain_plan(graphql_field: Any, classes_by_type: dict[str, type]) -> _Plan |
     leaf = _leaf(graphql_field.type)
     if leaf is not None:
         return _Attribute(field.python_name, *leaf)
-    output_type = graphql_field.type
-    nullable = not isinstance(output_type, GraphQLNonNull)
-    inner = output_type if nullable else output_type.of_type
-    many = isinstance(inner, GraphQLList)
-    items_nullable = False
-    if many:
-        items_nullable = not isinstance(inner.of_type, GraphQLNonNull)
-        inner = inner.of_type if items_nullable else inner.of_type.of_type
-    if not isinstance(inner, GraphQLObjectType) or inner.name not in classes_by_type:
-        return None
-    return _Nested(
-        name=field.python_name,
-        many=many,
-        object_type=inner,
-        cls=classes_by_type[inner.name],
-        nullable=nullable,
-        items_nullable=items_nullable,
-    )
+    objects = _objects(graphql_field.type, classes_by_type)
+    return None if objects is None else _Nested(field.python_name, objects)
 
 
 def _loaded_relation(source: models.Model, plan: _Related) -> Any:
     """The related object(s) already in memory, or ``_MISSING`` when they must be fetched."""
-    if not plan.many:
+    if not plan.objects.many:
         return source._state.fields_cache.get(plan.cache_name, _MISSING)
     prefetched = getattr(source, "_prefetched_objects_cache", None)
     queryset = prefetched.get(plan.cache_name) if prefetched else None
@@ -434,27 +416,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 value = _attribute_value(source_value, plan)
             elif not synchronous:
                 pass
-            elif type(plan) is _Nested:
-                loaded = getattr(source_value, plan.name, _MISSING)
-                if loaded is not _MISSING:
-                    value = self._complete_related(
-                        plan,
-                        parent_type,
-                        field_details_list,
-                        path,
-                        response_name,
-                        loaded,
-                        position_context,
-                    )
             elif type(plan) is _Computed:
                 value = self._complete_computed(
                     plan, parent_type, source_value, field_details_list, path, response_name
                 )
             else:
-                loaded = _loaded_relation(source_value, plan)
+                loaded = (
+                    getattr(source_value, plan.name, _MISSING)
+                    if type(plan) is _Nested
+                    else _loaded_relation(source_value, plan)
+                )
                 if loaded is not _MISSING:
                     value = self._complete_related(
-                        plan,
+                        plan.objects,
                         parent_type,
                         field_details_list,
                         path,
@@ -521,7 +495,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
     def _complete_related(
         self,
-        plan: _Related | _Nested,
+        plan: _Objects,
         parent_type: GraphQLObjectType,
         field_details_list: Any,
         path: Path | None,
@@ -594,7 +568,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return result
 
 
-def _all_instances(value: Any, plan: _Related | _Nested) -> bool:
+def _all_instances(value: Any, plan: _Objects) -> bool:
     """Whether the loaded value has the shape the type promises (else the standard path says so)."""
     if not plan.many:
         return isinstance(value, plan.cls) or (value is None and plan.nullable)
@@ -602,14 +576,14 @@ def _all_instances(value: Any, plan: _Related | _Nested) -> bool:
 
 
 def _attribute_value(source: Any, plan: _Attribute) -> Any:
-    return _leaf_value(getattr(source, plan.name, _MISSING), plan)
+    return _leaf_value(getattr(source, plan.attname, _MISSING), plan)
 
 
 def _column_value(row: dict[str, Any], plan: _Column) -> Any:
     return _leaf_value(row.get(plan.attname, _MISSING), plan)
 
 
-def _leaf_value(value: Any, plan: _Column | _Attribute) -> Any:
+def _leaf_value(value: Any, plan: _Column) -> Any:
     """The scalar's output value, or ``_MISSING`` where the standard path must decide."""
     if value is _MISSING:
         return _MISSING

@@ -385,14 +385,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         middleware = self.middleware_manager
         if isinstance(source_value, models.Model):
             row = source_value.__dict__
+        elif isinstance(source_value, _PLAIN_CLASSES.get(parent_type.name, ())):
+            row = {}  # a plain object's plans read its attributes, never a row
         else:
-            plain = _PLAIN_CLASSES.get(parent_type.name)
-            if plain is None or not isinstance(source_value, plain):
-                return super().execute_fields(
-                    parent_type, source_value, path, grouped_field_set, position_context
-                )
-            row = {}
-        if middleware is not None and middleware._middleware_resolvers:
+            row = None
+        if row is None or (middleware is not None and middleware._middleware_resolvers):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -642,7 +639,7 @@ def settle(schema: Any) -> None:
             and getattr(origin, "__strawberry_django_definition__", None) is not None
         ):
             origin._id_attr = resolve_model_id_attr(origin)
-        model = _django_model(origin)
+        model = models_by_type.get(graphql_type.name)
         for name, graphql_field in graphql_type.fields.items():
             strawberry_field = graphql_field.extensions.get("strawberry-definition")
             if model is not None:
@@ -654,4 +651,4 @@ def settle(schema: Any) -> None:
             if plan is not None:
                 _PLANS[(graphql_type.name, name)] = plan
                 if model is None:
-                    _PLAIN_CLASSES[graphql_type.name] = origin
+                    _PLAIN_CLASSES[graphql_type.name] = classes_by_type[graphql_type.name]

@@ -402,9 +402,20 @@ class DatabaseBackend:
     ) -> SearchPage:
         if query.is_empty:
             return SearchPage(hits=[], total=0)
-        if self.vendor == "postgresql":
-            return self._postgresql_search(query, filters, audience, offset, limit)
-        return self._sqlite_search(query, filters, audience, offset, limit)
+        postgresql = self.vendor == "postgresql"
+        count_groups = self._postgresql_groups if postgresql else self._sqlite_groups
+        # The counts walk every match, as the ranking does: both run at once, the counts on a
+        # connection of their own.
+        groups = _beside(lambda cursor: count_groups(cursor, query, filters, audience))
+        page_sql, page_params = self.page_statement(
+            query=query, filters=filters, audience=audience, offset=offset, limit=limit
+        )
+        if postgresql:
+            ranks, rows = self._postgresql_page(query, page_sql, page_params)
+            return _page(_hits(ranks, rows, score=float), groups())
+        ranks, rows = self._sqlite_page(query, page_sql, page_params)
+        # bm25 is lower for better matches; scores are higher for them.
+        return _page(_hits(ranks, rows, score=lambda rank: -float(rank)), groups())
 
     def suggest(self, *, query: ParsedQuery, audience: ViewerAudience, limit: int) -> list[str]:
         if query.is_empty:
@@ -446,8 +457,8 @@ class DatabaseBackend:
         limit: int,
     ) -> tuple[str, list[Any]]:
         """The one ranked full-text statement choosing a page: ``(entry id, rank)`` rows, best
-        first. Everything else a search returns is read around it for the page alone; on
-        PostgreSQL the search runs it inside the statement that also counts the matches."""
+        first. Everything else a search returns is read around it for the page alone, but for
+        the counts, which run beside it on a connection of their own."""
         if self.vendor == "postgresql":
             source, params = self._postgresql_source(query, filters, audience)
             return (
@@ -515,42 +526,30 @@ class DatabaseBackend:
             sql.params,
         )
 
-    def _sqlite_search(
-        self,
-        query: ParsedQuery,
-        filters: SearchFilters,
-        audience: ViewerAudience,
-        offset: int,
-        limit: int,
-    ) -> SearchPage:
-        page_sql, page_params = self.page_statement(
-            query=query, filters=filters, audience=audience, offset=offset, limit=limit
-        )
+    def _sqlite_groups(
+        self, cursor: Any, query: ParsedQuery, filters: SearchFilters, audience: ViewerAudience
+    ) -> list[tuple]:
+        cursor.execute(*self._sqlite_groups_statement(cursor, query, filters, audience))
+        return cursor.fetchall()
 
-        def count_groups(cursor: Any) -> list[tuple]:
-            cursor.execute(*self._sqlite_groups_statement(cursor, query, filters, audience))
-            return cursor.fetchall()
-
-        # The counts walk every match, as the ranking does: both run at once.
-        groups_result = _beside(count_groups)
+    def _sqlite_page(
+        self, query: ParsedQuery, page_sql: str, page_params: list[Any]
+    ) -> tuple[dict[int, Any], list[tuple]]:
+        """The page's ranks, then its own columns and snippets, read for its entries only."""
         with connection.cursor() as cursor:
             cursor.execute(page_sql, page_params)
             ranks = dict(cursor.fetchall())
-            rows: list[tuple] = []
-            if ranks:
-                # The page's own columns and snippets, read for its entries only.
-                cursor.execute(
-                    "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
-                    "snippet(search_entry_fts, -1, char(2), char(3), '…', %s) "
-                    f"FROM search_entry_fts JOIN {TABLE} AS e ON e.id = search_entry_fts.rowid "
-                    "WHERE search_entry_fts MATCH %s "
-                    f"AND search_entry_fts.rowid IN ({_placeholders(len(ranks))})",
-                    [SNIPPET_TOKENS, _fts_match(query), *ranks],
-                )
-                rows = cursor.fetchall()
-        groups = groups_result()
-        # bm25 is lower for better matches; scores are higher for them.
-        return _page(_hits(ranks, rows, score=lambda rank: -float(rank)), groups)
+            if not ranks:
+                return ranks, []
+            cursor.execute(
+                "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
+                "snippet(search_entry_fts, -1, char(2), char(3), '…', %s) "
+                f"FROM search_entry_fts JOIN {TABLE} AS e ON e.id = search_entry_fts.rowid "
+                "WHERE search_entry_fts MATCH %s "
+                f"AND search_entry_fts.rowid IN ({_placeholders(len(ranks))})",
+                [SNIPPET_TOKENS, _fts_match(query), *ranks],
+            )
+            return ranks, cursor.fetchall()
 
     # -- PostgreSQL -------------------------------------------------------------------------
 
@@ -601,51 +600,39 @@ class DatabaseBackend:
             ],
         )
 
-    def _postgresql_search(
-        self,
-        query: ParsedQuery,
-        filters: SearchFilters,
-        audience: ViewerAudience,
-        offset: int,
-        limit: int,
-    ) -> SearchPage:
+    def _postgresql_groups(
+        self, cursor: Any, query: ParsedQuery, filters: SearchFilters, audience: ViewerAudience
+    ) -> list[tuple]:
         source, params = self._postgresql_source(query, filters, audience)
+        with _postgresql_search_settings(cursor):
+            cursor.execute(
+                "SELECT e.kind, e.body_id, e.body_name, "
+                f"CAST(EXTRACT(YEAR FROM e.date) AS integer), COUNT(*) {source} "
+                "GROUP BY 1, 2, 3, 4",
+                params,
+            )
+            return cursor.fetchall()
+
+    def _postgresql_page(
+        self, query: ParsedQuery, page_sql: str, page_params: list[Any]
+    ) -> tuple[dict[int, Any], list[tuple]]:
+        """The page's ranks, then its columns and headlines, computed for its entries only."""
         tsquery, tsquery_params = self._tsquery(query)
         headline_text, headline_params = self._headline_source(query)
         configuration = self.postgresql_configuration()[0]
-
-        def count_groups(cursor: Any) -> list[tuple]:
-            with _postgresql_search_settings(cursor):
-                cursor.execute(
-                    "SELECT e.kind, e.body_id, e.body_name, "
-                    f"CAST(EXTRACT(YEAR FROM e.date) AS integer), COUNT(*) {source} "
-                    "GROUP BY 1, 2, 3, 4",
-                    params,
-                )
-                return cursor.fetchall()
-
-        # The counts walk every match, as the ranking does: both run at once, each on a
-        # connection (and a PostgreSQL process) of its own.
-        groups_result = _beside(count_groups)
         with connection.cursor() as cursor, _postgresql_search_settings(cursor):
+            cursor.execute(page_sql, page_params)
+            ranks = dict(cursor.fetchall())
+            if not ranks:
+                return ranks, []
             cursor.execute(
-                f"SELECT e.id, {_POSTGRESQL_RANK} AS score {source} "
-                "ORDER BY score DESC, e.id LIMIT %s OFFSET %s",
-                [*params, limit, offset],
+                "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
+                f"ts_headline(%s::regconfig, {headline_text}, q.query, %s) "
+                f"FROM {TABLE} e, (SELECT {tsquery} AS query) q "
+                f"WHERE e.id IN ({_placeholders(len(ranks))})",
+                [configuration, *headline_params, _HEADLINE_OPTIONS, *tsquery_params, *ranks],
             )
-            ranks: dict[int, float] = dict(cursor.fetchall())
-            rows: list[tuple] = []
-            if ranks:
-                cursor.execute(
-                    "SELECT e.id, e.kind, e.object_id, e.title, e.date, e.body_id, e.body_name, "
-                    f"ts_headline(%s::regconfig, {headline_text}, q.query, %s) "
-                    f"FROM {TABLE} e, (SELECT {tsquery} AS query) q "
-                    f"WHERE e.id IN ({_placeholders(len(ranks))})",
-                    [configuration, *headline_params, _HEADLINE_OPTIONS, *tsquery_params, *ranks],
-                )
-                rows = cursor.fetchall()
-        groups = groups_result()
-        return _page(_hits(ranks, rows, score=float), groups)
+            return ranks, cursor.fetchall()
 
 
 # Ranks by the title and the opening of the text (see RANK_CONTENT_CHARS).

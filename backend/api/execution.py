@@ -13,7 +13,8 @@ Three things keep a request's cost close to that of a hand-written view:
   connection's edges, a search hit, a payload) are read the same way, attribute by attribute,
   where strawberry itself would only have read the attribute. Anything else (a resolver, a
   permission, an argument, a deferred column, a null where the type forbids one, a value not
-  of the type's class) takes the standard path.
+  of the type's class) takes the standard path. How each field of a selection is produced is
+  worked out once per execution and shared by every object the selection is read on.
 """
 
 from __future__ import annotations
@@ -195,6 +196,18 @@ class _Nested:
 
 _Plan = _Column | _NodeId | _Computed | _Related | _Attribute | _Nested
 
+# The kinds of step a field can take in an execution.
+_STANDARD, _COLUMN, _ATTRIBUTE, _NODE_ID, _COMPUTED, _RELATED, _NESTED = range(7)
+_KINDS: dict[type, int] = {
+    _Column: _COLUMN,
+    _Attribute: _ATTRIBUTE,
+    _NodeId: _NODE_ID,
+    _Computed: _COMPUTED,
+    _Related: _RELATED,
+    _Nested: _NESTED,
+}
+_SYNCHRONOUS_ONLY = frozenset({_COMPUTED, _RELATED, _NESTED})
+
 # (object type name, field name) -> how to produce the field without the resolver chain
 _PLANS: dict[tuple[str, str], _Plan] = {}
 # object type name -> the class of the plain objects (not models) its planned fields read
@@ -367,6 +380,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._steps_cache: dict[tuple[GraphQLObjectType, int], tuple[Any, tuple]] = {}
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -394,37 +408,33 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                 parent_type, source_value, path, grouped_field_set, position_context
             )
         results: dict[str, Any] = {}
-        rest: dict[str, Any] = {}
-        type_name = parent_type.name
-        synchronous = self.synchronous
-        for response_name, field_details_list in grouped_field_set.items():
-            node = field_details_list[0].node
-            plan = _PLANS.get((type_name, node.name.value))
-            value: Any = _MISSING
-            if plan is None or node.arguments:
-                pass
-            elif type(plan) is _Column:
-                value = _column_value(row, plan)
-            elif type(plan) is _NodeId:
+        rest: dict[str, Any] | None = None
+        for response_name, kind, plan, field_details_list in self._steps(
+            parent_type, grouped_field_set
+        ):
+            if kind == _COLUMN:
+                value = _leaf_value(row.get(plan.attname, _MISSING), plan)
+            elif kind == _ATTRIBUTE:
+                value = _leaf_value(getattr(source_value, plan.attname, _MISSING), plan)
+            elif kind == _NODE_ID:
                 key = row.get(plan.attname)
-                if key is not None:
-                    value = to_base64(type_name, str(key))
-            elif type(plan) is _Attribute:
-                value = _attribute_value(source_value, plan)
-            elif not synchronous:
-                pass
-            elif type(plan) is _Computed:
+                value = _MISSING if key is None else to_base64(parent_type.name, str(key))
+            elif kind == _COMPUTED:
                 value = self._complete_computed(
                     plan, parent_type, source_value, field_details_list, path, response_name
                 )
+            elif kind == _STANDARD:
+                value = _MISSING
             else:
                 loaded = (
                     getattr(source_value, plan.name, _MISSING)
-                    if type(plan) is _Nested
+                    if kind == _NESTED
                     else _loaded_relation(source_value, plan)
                 )
-                if loaded is not _MISSING:
-                    value = self._complete_related(
+                value = (
+                    _MISSING
+                    if loaded is _MISSING
+                    else self._complete_related(
                         plan.objects,
                         parent_type,
                         field_details_list,
@@ -433,11 +443,14 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                         loaded,
                         position_context,
                     )
+                )
             if value is _MISSING:
+                if rest is None:
+                    rest = {}
                 rest[response_name] = field_details_list
             else:
                 results[response_name] = value
-        if not rest:
+        if rest is None:
             return results
         others = super().execute_fields(parent_type, source_value, path, rest, position_context)
         if self.is_awaitable(others):
@@ -447,6 +460,35 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
             return merged()
         return _in_request_order(grouped_field_set, results, others)
+
+    def _steps(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple:
+        """How to produce each field of a selection on a type, worked out once per execution.
+
+        graphql-core collects a selection's fields once per execution and hands the same
+        grouped field set to every object of a list, so the objects of a page share their steps.
+        """
+        key = (parent_type, id(grouped_field_set))
+        cached = self._steps_cache.get(key)
+        if cached is not None:
+            return cached[1]
+        steps = tuple(
+            (response_name, *self._step(parent_type.name, details), details)
+            for response_name, details in grouped_field_set.items()
+        )
+        # The grouped field set is kept alive with its steps, so its id cannot be reused.
+        self._steps_cache[key] = (grouped_field_set, steps)
+        return steps
+
+    def _step(self, type_name: str, field_details_list: Any) -> tuple[int, Any]:
+        node = field_details_list[0].node
+        plan = _PLANS.get((type_name, node.name.value))
+        if plan is None or node.arguments:
+            return _STANDARD, None
+        kind = _KINDS[type(plan)]
+        # Resolvers and relations are completed here only where nothing can be awaited.
+        if kind in _SYNCHRONOUS_ONLY and not self.synchronous:
+            return _STANDARD, None
+        return kind, plan
 
     def _info(
         self, parent_type: GraphQLObjectType, field_details_list: Any, field_path: Path
@@ -570,14 +612,6 @@ def _all_instances(value: Any, plan: _Objects) -> bool:
     if not plan.many:
         return isinstance(value, plan.cls) or (value is None and plan.nullable)
     return isinstance(value, list | tuple) and all(isinstance(item, plan.cls) for item in value)
-
-
-def _attribute_value(source: Any, plan: _Attribute) -> Any:
-    return _leaf_value(getattr(source, plan.attname, _MISSING), plan)
-
-
-def _column_value(row: dict[str, Any], plan: _Column) -> Any:
-    return _leaf_value(row.get(plan.attname, _MISSING), plan)
 
 
 def _leaf_value(value: Any, plan: _Column) -> Any:

@@ -125,6 +125,27 @@ def test_a_full_page_is_identical_to_the_standard_path(world, role: str) -> None
     assert list(edges[0]["node"]) == list(slow.data["meetings"]["edges"][0]["node"])
 
 
+def test_each_selection_is_planned_once_per_execution(world, monkeypatch) -> None:
+    planned = []
+    step = Executor._step
+
+    def counted(self, type_name, field_details_list):
+        planned.append((type_name, field_details_list[0].node.name.value))
+        return step(self, type_name, field_details_list)
+
+    monkeypatch.setattr(Executor, "_step", counted)
+    result = api_schema.schema.execute_sync(
+        PAGE, variable_values={"first": 10}, context_value=_context(world.users()["admin"])
+    )
+    assert result.errors is None
+    items = sum(len(edge["node"]["agendaItems"]) for edge in result.data["meetings"]["edges"])
+    assert items > 10
+    # The page's meetings and their items share their selections' steps: a field that appears
+    # in one selection of the document is planned once, however many objects it is read on.
+    for field in [("AgendaItem", "number"), ("AgendaItem", "kind"), ("Meeting", "startsAt")]:
+        assert planned.count(field) == 1, field
+
+
 class Boom(Exception):
     pass
 

@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "backend.common.middleware.PrefetchReleaseMiddleware",
 ]
 
 ROOT_URLCONF = "backend.urls"

@@ -508,20 +508,28 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         response_name: str,
     ) -> Any:
         """Call the resolver and coerce its scalar, as ``execute_field`` would."""
-        field_path = Path(path, response_name, parent_type.name)
         try:
-            kwargs = dict.fromkeys(plan.root_names, source)
-            if plan.info_name is not None:
-                kwargs[plan.info_name] = _DeferredInfo(
-                    lambda: self._info(parent_type, field_details_list, field_path), plan.field
+            if plan.passes_self and not plan.root_names and plan.info_name is None:
+                result = plan.function(source)
+            else:
+                kwargs = dict.fromkeys(plan.root_names, source)
+                if plan.info_name is not None:
+                    kwargs[plan.info_name] = _DeferredInfo(
+                        lambda: self._info(
+                            parent_type,
+                            field_details_list,
+                            Path(path, response_name, parent_type.name),
+                        ),
+                        plan.field,
+                    )
+                result = (
+                    plan.function(source, **kwargs) if plan.passes_self else plan.function(**kwargs)
                 )
-            result = (
-                plan.function(source, **kwargs) if plan.passes_self else plan.function(**kwargs)
-            )
             if result is None and plan.nullable:
                 return None
             coerced = None if result is None else plan.coerce(result)
             if coerced is None or coerced is Undefined:
+                field_path = Path(path, response_name, parent_type.name)
                 raw_info = self._info(parent_type, field_details_list, field_path)
                 return self.complete_value(
                     raw_info.return_type, field_details_list, raw_info, field_path, result, None
@@ -529,6 +537,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return coerced
         except Exception as raw_error:
             field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+            field_path = Path(path, response_name, parent_type.name)
             self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
             return None
 

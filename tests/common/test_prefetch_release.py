@@ -1,0 +1,131 @@
+"""Rows whose relations were prefetched are freed when their request ends, not by the collector."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from backend.common.models import BaseModel, prefetched_released
+from backend.records.models import AgendaItem, Meeting, Vote
+from tests.records.factories import World, records_world, vote_row
+
+pytestmark = pytest.mark.django_db
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Only reference counting frees objects within: what is left in a cycle stays."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+@pytest.fixture
+def world() -> World:
+    world = records_world()
+    vote_row(world.open_item, world.members)
+    return world
+
+
+def meetings_with_items_and_votes(world: World) -> list[Meeting]:
+    """The meeting with a vote first, then the others."""
+    meetings = Meeting.objects.prefetch_related("agenda_items__votes__member_votes")
+    return sorted(meetings, key=lambda meeting: meeting.pk != world.open_item.meeting_id)
+
+
+def test_a_prefetch_leaves_its_rows_in_cycles_outside_the_scope(world: World) -> None:
+    # Why the scope exists: Django ties prefetched rows to their parent and back.
+    with collector_paused():
+        meetings = meetings_with_items_and_votes(world)
+        kept = weakref.ref(meetings[0])
+        del meetings
+        assert kept() is not None
+    gc.collect()
+    assert kept() is None
+
+
+def test_rows_are_freed_once_the_scope_ends(world: World) -> None:
+    with collector_paused():
+        with prefetched_released():
+            meetings = meetings_with_items_and_votes(world)
+            item = next(item for item in meetings[0].agenda_items.all() if item.votes.all())
+            with CaptureQueriesContext(connection) as queries:
+                votes = list(item.votes.all())
+                assert votes[0].member_votes.all()
+            assert not queries.captured_queries, "inside the scope, the prefetch is used"
+            refs = [weakref.ref(row) for row in (meetings[0], item, votes[0])]
+            del meetings, item, votes
+        assert [ref() for ref in refs] == [None, None, None]
+
+
+def test_a_row_kept_past_the_scope_fetches_its_relations_again(world: World) -> None:
+    with prefetched_released():
+        meeting = meetings_with_items_and_votes(world)[0]
+        assert "agenda_items" in meeting._prefetched_objects_cache
+    assert not hasattr(meeting, "_prefetched_objects_cache")
+    with CaptureQueriesContext(connection) as queries:
+        titles = [item.title for item in meeting.agenda_items.all()]
+    assert len(queries.captured_queries) == 1
+    assert titles == list(
+        AgendaItem.objects.filter(meeting=meeting)
+        .order_by("position")
+        .values_list("title", flat=True)
+    )
+
+
+def test_every_project_model_records_what_it_prefetched() -> None:
+    from django.apps import apps
+
+    from backend.common.models import QuerySet
+
+    for model in apps.get_models():
+        if issubclass(model, BaseModel):
+            assert isinstance(model._default_manager.all(), QuerySet), model
+    assert isinstance(Vote.objects.none(), QuerySet)
+
+
+PAGE = """
+query {
+  meetings(first: 10) {
+    edges { node {
+      title body { name }
+      agendaItems { title votes { motion memberVotes { value person { name } } } }
+    } }
+  }
+}
+"""
+
+
+def test_a_graphql_page_leaves_no_rows_for_the_collector(world: World) -> None:
+    client = Client()
+    with collector_paused():
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            response = client.post(
+                reverse("graphql"), {"query": PAGE}, content_type="application/json"
+            )
+            assert response.status_code == 200
+            data = response.json()["data"]
+            assert any(
+                item["votes"]
+                for edge in data["meetings"]["edges"]
+                for item in edge["node"]["agendaItems"]
+            )
+            del response
+            gc.collect()
+            left = [row for row in gc.garbage if isinstance(row, BaseModel)]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+    assert left == []

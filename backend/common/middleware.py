@@ -1,4 +1,4 @@
-"""Middleware of the project's own."""
+"""Middleware that every request goes through, beside Django's and allauth's."""
 
 from __future__ import annotations
 

@@ -14,13 +14,19 @@ Three things keep a request's cost close to that of a hand-written view:
   where strawberry itself would only have read the attribute. Anything else (a resolver, a
   permission, an argument, a deferred column, a null where the type forbids one, a value not
   of the type's class) takes the standard path. How each field of a selection is produced is
-  worked out once per execution and shared by every object the selection is read on.
+  worked out once per execution and shared by every object the selection is read on, as a
+  function generated once for those steps (``_completer``).
+- Where a field's whole selection is made of such fields, its rows are loaded by a plan worked
+  out once per document (``backend.api.loading``) instead of the optimizer's walk and Django's
+  prefetch; elsewhere the optimizer does the work. What graphql-core collects of a field's
+  subfields is likewise shared by the executions of a document.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -30,12 +36,14 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.fields.files import FileField
 from graphql import (
+    FragmentSpreadNode,
     GraphQLEnumType,
     GraphQLError,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
+    InlineFragmentNode,
     Undefined,
 )
 from graphql.execution.executor import to_nodes
@@ -60,14 +68,24 @@ from strawberry_django.relay import resolve_model_id_attr
 from strawberry_django.relay.utils import resolve_model_id
 
 from backend.api.delegation import ScopeGuard
+from backend.api.loading import load_plan, synchronous_execution
+from backend.common.models import LOADED_RELATIONS
 
 CACHE_SIZE = 512
 
 
 class QueryOptimizer(DjangoOptimizerExtension):
-    """strawberry-django's optimizer, applied by its fields to their querysets only."""
+    """strawberry-django's optimizer, applied by its fields to their querysets only, and
+    replaced by a load plan (``backend.api.loading``) where the whole selection has one."""
 
     resolve = SchemaExtension.resolve
+
+    def optimize(self, qs: Any, info: Any, *, store: Any = None) -> Any:
+        if store is None and self.enabled.get():
+            plan = load_plan(qs, info)
+            if plan is not None:
+                return plan.apply(qs, info)
+        return super().optimize(qs, info, store=store)
 
 
 @functools.cache
@@ -160,6 +178,11 @@ class _Computed:
     info_name: str | None
     coerce: Callable[[Any], Any]
     nullable: bool
+    # How the function is called: with the row alone, with the row and info, or by keywords.
+    call: int
+
+
+_CALL_ROW, _CALL_ROW_INFO, _CALL_KEYWORDS = range(3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +244,28 @@ def _leaf(output_type: Any) -> tuple[Callable[[Any], Any], bool] | None:
     coerce = getattr(leaf, "coerce_output_value", None)
     if coerce is None or not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
         return None
+    if isinstance(leaf, GraphQLEnumType):
+        coerce = _enum_names(leaf, coerce)
     return coerce, nullable
+
+
+def _enum_names(enum_type: GraphQLEnumType, coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An enum's output coercion, with a row's plain string (a choice as stored) looked up
+    directly: what graphql-core's own lookup gives it, without the calls around it."""
+    names = {
+        value.value: name
+        for name, value in enum_type.values.items()
+        if type(value.value) is str  # as the row holds it, not an Enum member
+    }
+
+    def coerce_name(value: Any) -> Any:
+        if type(value) is str:
+            name = names.get(value)
+            if name is not None:
+                return name
+        return coerce(value)
+
+    return coerce_name
 
 
 def _computed_plan(field: Any, graphql_field: Any) -> _Computed | None:
@@ -245,14 +289,28 @@ def _computed_plan(field: Any, graphql_field: Any) -> _Computed | None:
         if parameter is not None
     )
     info = resolver.info_parameter
+    passes_self = resolver.self_parameter is not None
+    call = _CALL_KEYWORDS
+    if passes_self and not root_names:
+        positional = [
+            parameter.name
+            for parameter in inspect.signature(resolver.wrapped_func).parameters.values()
+            if parameter.kind
+            in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        ]
+        if info is None:
+            call = _CALL_ROW
+        elif positional[1:2] == [info.name]:
+            call = _CALL_ROW_INFO
     return _Computed(
         field=field,
         function=resolver.wrapped_func,
-        passes_self=resolver.self_parameter is not None,
+        passes_self=passes_self,
         root_names=root_names,
         info_name=info.name if info is not None else None,
         coerce=leaf[0],
         nullable=leaf[1],
+        call=call,
     )
 
 
@@ -343,6 +401,10 @@ def _loaded_relation(source: models.Model, plan: _Related) -> Any:
     """The related object(s) already in memory, or ``_MISSING`` when they must be fetched."""
     if not plan.objects.many:
         return source._state.fields_cache.get(plan.cache_name, _MISSING)
+    # Loaded by a load plan, through the related type's visibility rules.
+    loaded = source.__dict__.get(LOADED_RELATIONS)
+    if loaded is not None and plan.cache_name in loaded:
+        return loaded[plan.cache_name]
     prefetched = getattr(source, "_prefetched_objects_cache", None)
     queryset = prefetched.get(plan.cache_name) if prefetched else None
     # Only what the optimizer prefetched has been through the related type's visibility rules.
@@ -358,15 +420,34 @@ def _loaded_relation(source: models.Model, plan: _Related) -> Any:
 class _DeferredInfo(Info):
     """The ``info`` of a resolver, whose graphql-core part is built only if it is read."""
 
-    def __init__(self, build: Callable[[], Any], field: Any) -> None:
-        self._build = build
+    __slots__ = ("_built", "_details", "_executor", "_parent_type", "_path", "_response_name")
+
+    def __init__(
+        self,
+        executor: Executor,
+        parent_type: GraphQLObjectType,
+        details: Any,
+        path: Path | None,
+        response_name: str,
+        field: Any,
+    ) -> None:
+        self._executor = executor
+        self._parent_type = parent_type
+        self._details = details
+        self._path = path
+        self._response_name = response_name
         self._field = field
         self._built: Any = None
 
     @property
     def _raw_info(self) -> Any:
         if self._built is None:
-            self._built = self._build()
+            parent_type = self._parent_type
+            self._built = self._executor._info(
+                parent_type,
+                self._details,
+                Path(self._path, self._response_name, parent_type.name),
+            )
         return self._built
 
 
@@ -381,12 +462,22 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._steps_cache: dict[tuple[GraphQLObjectType, int], tuple[Any, tuple]] = {}
+        self._children: dict[tuple[GraphQLObjectType, int], tuple[Any, Any]] = {}
         try:
             asyncio.get_running_loop()
         except RuntimeError:
             self.synchronous = True
         else:
             self.synchronous = False
+
+    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        if not self.synchronous:
+            return super().execute_operation(*args, **kwargs)
+        token = synchronous_execution.set(True)
+        try:
+            return super().execute_operation(*args, **kwargs)
+        finally:
+            synchronous_execution.reset(token)
 
     def execute_fields(
         self,
@@ -397,61 +488,27 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         middleware = self.middleware_manager
-        if isinstance(source_value, models.Model):
-            row = source_value.__dict__
-        elif isinstance(source_value, _PLAIN_CLASSES.get(parent_type.name, ())):
-            row = {}  # a plain object's plans read its attributes, never a row
-        else:
-            row = None
-        if row is None or (middleware is not None and middleware._middleware_resolvers):
+        if (
+            not isinstance(source_value, models.Model)
+            and not isinstance(source_value, _PLAIN_CLASSES.get(parent_type.name, ()))
+        ) or (middleware is not None and middleware._middleware_resolvers):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
-        results: dict[str, Any] = {}
-        rest: dict[str, Any] | None = None
-        for response_name, kind, plan, field_details_list in self._steps(
-            parent_type, grouped_field_set
-        ):
-            if kind == _COLUMN:
-                value = _leaf_value(row.get(plan.attname, _MISSING), plan)
-            elif kind == _ATTRIBUTE:
-                value = _leaf_value(getattr(source_value, plan.attname, _MISSING), plan)
-            elif kind == _NODE_ID:
-                key = row.get(plan.attname)
-                value = _MISSING if key is None else to_base64(parent_type.name, str(key))
-            elif kind == _COMPUTED:
-                value = self._complete_computed(
-                    plan, parent_type, source_value, field_details_list, path, response_name
-                )
-            elif kind == _STANDARD:
-                value = _MISSING
-            else:
-                loaded = (
-                    getattr(source_value, plan.name, _MISSING)
-                    if kind == _NESTED
-                    else _loaded_relation(source_value, plan)
-                )
-                value = (
-                    _MISSING
-                    if loaded is _MISSING
-                    else self._complete_related(
-                        plan.objects,
-                        parent_type,
-                        field_details_list,
-                        path,
-                        response_name,
-                        loaded,
-                        position_context,
-                    )
-                )
-            if value is _MISSING:
-                if rest is None:
-                    rest = {}
-                rest[response_name] = field_details_list
-            else:
-                results[response_name] = value
-        if rest is None:
-            return results
+        completer, details = self._completer(parent_type, grouped_field_set)
+        return completer(self, source_value, path, position_context, details, grouped_field_set)
+
+    def _complete_rest(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
+        position_context: Any,
+        results: dict[str, Any],
+        rest: dict[str, Any],
+    ) -> Any:
+        """The fields a completer left to the standard path, merged with those it produced."""
         others = super().execute_fields(parent_type, source_value, path, rest, position_context)
         if self.is_awaitable(others):
 
@@ -461,23 +518,26 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             return merged()
         return _in_request_order(grouped_field_set, results, others)
 
-    def _steps(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple:
+    def _completer(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple:
         """How to produce each field of a selection on a type, worked out once per execution.
 
         graphql-core collects a selection's fields once per execution and hands the same
-        grouped field set to every object of a list, so the objects of a page share their steps.
+        grouped field set to every object of a list, so the objects of a page share their
+        completer; the completer itself is shared by every execution with the same steps.
         """
         key = (parent_type, id(grouped_field_set))
         cached = self._steps_cache.get(key)
         if cached is not None:
             return cached[1]
         steps = tuple(
-            (response_name, *self._step(parent_type.name, details), details)
+            (response_name, *self._step(parent_type.name, details))
             for response_name, details in grouped_field_set.items()
         )
-        # The grouped field set is kept alive with its steps, so its id cannot be reused.
-        self._steps_cache[key] = (grouped_field_set, steps)
-        return steps
+        completer = _completer(parent_type, steps)
+        details = tuple(grouped_field_set.values())
+        # The grouped field set is kept alive with its completer, so its id cannot be reused.
+        self._steps_cache[key] = (grouped_field_set, (completer, details))
+        return completer, details
 
     def _step(self, type_name: str, field_details_list: Any) -> tuple[int, Any]:
         node = field_details_list[0].node
@@ -489,6 +549,35 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         if kind in _SYNCHRONOUS_ONLY and not self.synchronous:
             return _STANDARD, None
         return kind, plan
+
+    def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        """graphql-core's subfield collection, shared by the executions of the same document.
+
+        graphql-core collects a field's subfields once per execution; what it collects depends
+        only on the document, unless a directive, a deferred fragment or fragment variables take
+        part, which are collected again in every execution.
+        """
+        cached = self._relevant_sub_fields.get((return_type, id(field_details_list)))
+        if cached is not None:
+            return cached[1]
+        # Keyed by identity (a node's own hash walks the node); the nodes are kept with what
+        # was collected for them, so their ids cannot be reused by another document.
+        nodes = (self.operation, *(field_details.node for field_details in field_details_list))
+        key = (return_type, *map(id, nodes))
+        shared = _SUBFIELDS.get(key)
+        if shared is not None and shared[0] == nodes:
+            collected = shared[1]
+            self._relevant_sub_fields[(return_type, id(field_details_list))] = (
+                field_details_list,
+                collected,
+            )
+            return collected
+        collected = super().collect_subfields(return_type, field_details_list)
+        if _document_only(field_details_list, collected, self.fragments):
+            if len(_SUBFIELDS) >= SUBFIELDS_SIZE:
+                _SUBFIELDS.clear()
+            _SUBFIELDS[key] = (nodes, collected)
+        return collected
 
     def _info(
         self, parent_type: GraphQLObjectType, field_details_list: Any, field_path: Path
@@ -507,39 +596,76 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         path: Path | None,
         response_name: str,
     ) -> Any:
-        """Call the resolver and coerce its scalar, as ``execute_field`` would."""
+        """Call the resolver by keywords and coerce its scalar, as ``execute_field`` would.
+
+        Completers call resolvers that take the row (and ``info``) themselves, the same way.
+        """
         try:
-            if plan.passes_self and not plan.root_names and plan.info_name is None:
-                result = plan.function(source)
-            else:
-                kwargs = dict.fromkeys(plan.root_names, source)
-                if plan.info_name is not None:
-                    kwargs[plan.info_name] = _DeferredInfo(
-                        lambda: self._info(
-                            parent_type,
-                            field_details_list,
-                            Path(path, response_name, parent_type.name),
-                        ),
-                        plan.field,
-                    )
-                result = (
-                    plan.function(source, **kwargs) if plan.passes_self else plan.function(**kwargs)
+            kwargs = dict.fromkeys(plan.root_names, source)
+            if plan.info_name is not None:
+                kwargs[plan.info_name] = _DeferredInfo(
+                    self, parent_type, field_details_list, path, response_name, plan.field
                 )
+            result = (
+                plan.function(source, **kwargs) if plan.passes_self else plan.function(**kwargs)
+            )
             if result is None and plan.nullable:
                 return None
             coerced = None if result is None else plan.coerce(result)
             if coerced is None or coerced is Undefined:
-                field_path = Path(path, response_name, parent_type.name)
-                raw_info = self._info(parent_type, field_details_list, field_path)
-                return self.complete_value(
-                    raw_info.return_type, field_details_list, raw_info, field_path, result, None
+                return self._computed_reported(
+                    parent_type, field_details_list, path, response_name, result
                 )
             return coerced
         except Exception as raw_error:
-            field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
-            field_path = Path(path, response_name, parent_type.name)
-            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
-            return None
+            return self._computed_failed(
+                parent_type, field_details_list, path, response_name, raw_error
+            )
+
+    def _computed_reported(
+        self,
+        parent_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Path | None,
+        response_name: str,
+        result: Any,
+    ) -> Any:
+        """A resolver's result its scalar refuses (or a forbidden null), completed the standard
+        way, which reports it."""
+        field_path = Path(path, response_name, parent_type.name)
+        raw_info = self._info(parent_type, field_details_list, field_path)
+        return self.complete_value(
+            raw_info.return_type, field_details_list, raw_info, field_path, result, None
+        )
+
+    def _computed_failed(
+        self,
+        parent_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Path | None,
+        response_name: str,
+        raw_error: Exception,
+    ) -> None:
+        """A resolver's error, reported as ``execute_field`` reports it."""
+        field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+        field_path = Path(path, response_name, parent_type.name)
+        self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
+
+    def _child(self, object_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        """How the objects of a field are completed in this execution: their grouped fields,
+        completer and its details, or None where a deferred fragment needs the standard path."""
+        key = (object_type, id(field_details_list))
+        child = self._children.get(key)
+        if child is None:
+            grouped, new_defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
+            if new_defer_usages:
+                child = (field_details_list, None)
+            else:
+                completer, details = self._completer(object_type, grouped)
+                child = (field_details_list, (grouped, completer, details))
+            # The field's details are kept with it, so their id cannot be reused.
+            self._children[key] = child
+        return child[1]
 
     def _complete_related(
         self,
@@ -554,30 +680,27 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         """Complete an object or a list of objects already loaded, as ``execute_field`` would."""
         field_path = Path(path, response_name, parent_type.name)
         try:
-            grouped, new_defer_usages, *_ = self.collect_subfields(
-                plan.object_type, field_details_list
-            )
-            if new_defer_usages or not _all_instances(value, plan):
+            child = self._child(plan.object_type, field_details_list)
+            if child is None or not _all_instances(value, plan):
                 return self._complete_standard(
                     parent_type, field_details_list, field_path, value, position_context
                 )
+            grouped, completer, details = child
             if not plan.many:
                 if value is None:
                     return None
                 return self._sync(
-                    self.execute_fields(
-                        plan.object_type, value, field_path, grouped, position_context
-                    )
+                    completer(self, value, field_path, position_context, details, grouped)
                 )
             completed = []
             for index, item in enumerate(value):
                 item_path = field_path.add_key(index, None)
                 try:
+                    # The items are objects of the type (checked above): straight to its
+                    # completer.
                     completed.append(
                         self._sync(
-                            self.execute_fields(
-                                plan.object_type, item, item_path, grouped, position_context
-                            )
+                            completer(self, item, item_path, position_context, details, grouped)
                         )
                     )
                 except Exception as raw_error:
@@ -609,11 +732,48 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         )
 
     def _sync(self, result: Any) -> Any:
+        if type(result) is dict:  # what execute_fields returns when nothing was awaited
+            return result
         if self.is_awaitable(result):
             result.close()
             msg = "A field below a loaded relation needs awaiting in a synchronous execution."
             raise RuntimeError(msg)
         return result
+
+
+# (return type, ids of the operation and the field nodes) -> (those nodes, their subfields)
+_SUBFIELDS: dict[tuple, tuple[tuple, Any]] = {}
+SUBFIELDS_SIZE = 4096
+
+
+def _document_only(field_details_list: Any, collected: Any, fragments: dict[str, Any]) -> bool:
+    """Whether collecting these subfields depended on nothing but the document."""
+    if collected.new_defer_usages or collected.forbidden_directive_instances:
+        return False
+    if any(
+        details.defer_usage is not None or details.fragment_variable_values is not None
+        for details in field_details_list
+    ):
+        return False
+    pending = [
+        selection
+        for details in field_details_list
+        if details.node.selection_set is not None
+        for selection in details.node.selection_set.selections
+    ]
+    while pending:
+        selection = pending.pop()
+        if selection.directives:
+            return False
+        if isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            definition = getattr(fragment, "definition", fragment)
+            if definition is None or definition.directives:
+                return False
+            pending.extend(definition.selection_set.selections)
+        elif isinstance(selection, InlineFragmentNode):
+            pending.extend(selection.selection_set.selections)
+    return True
 
 
 def _all_instances(value: Any, plan: _Objects) -> bool:
@@ -623,20 +783,149 @@ def _all_instances(value: Any, plan: _Objects) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, plan.cls) for item in value)
 
 
-def _leaf_value(value: Any, plan: _Column) -> Any:
-    """The scalar's output value, or ``_MISSING`` where the standard path must decide."""
-    if value is _MISSING:
-        return _MISSING
-    if value is None:
-        # A null where the type forbids one takes the standard path, which reports it.
-        return None if plan.nullable else _MISSING
-    try:
-        coerced = plan.coerce(value)
-    except Exception:
-        return _MISSING
-    if coerced is None or coerced is Undefined:
-        return _MISSING
-    return coerced
+# (type name, the steps' kinds and plans) -> the function completing an object with those steps
+_COMPLETERS: dict[tuple, Callable[..., Any]] = {}
+COMPLETERS_SIZE = 2048
+
+
+def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., Any]:
+    """A function producing the planned fields of an object, generated once for these steps.
+
+    It does for each field what its kind of step says (read a column, build an id, call a
+    resolver, complete loaded objects), in the selection's order, with each step's constants
+    bound into the code instead of looked up and dispatched on for every field of every object.
+    A field whose value cannot be produced that way (missing, null where the type forbids it, not
+    coercible) is handed back in ``rest`` for the standard path, which reports it.
+    """
+    key = (parent_type.name, tuple((name, kind, id(plan)) for name, kind, plan in steps))
+    completer = _COMPLETERS.get(key)
+    if completer is not None:
+        return completer
+    namespace: dict[str, Any] = {
+        "MISSING": _MISSING,
+        "Undefined": Undefined,
+        "to_base64": to_base64,
+        "loaded_relation": _loaded_relation,
+        "DeferredInfo": _DeferredInfo,
+        "parent_type": parent_type,
+        "type_name": parent_type.name,
+    }
+    lines = [
+        "def complete(executor, source, path, position_context, details, grouped_field_set):",
+        "    row = getattr(source, '__dict__', None)",
+        "    results = {}",
+        "    rest = None",
+    ]
+    for index, (name, kind, plan) in enumerate(steps):
+        namespace[f"plan_{index}"] = plan
+        namespace[f"coerce_{index}"] = getattr(plan, "coerce", None)
+        namespace[f"function_{index}"] = getattr(plan, "function", None)
+        namespace[f"field_{index}"] = getattr(plan, "field", None)
+        lines.extend(_step_source(index, name, kind, plan))
+        lines.extend(
+            [
+                "    if value is MISSING:",
+                "        if rest is None:",
+                "            rest = {}",
+                f"        rest[{name!r}] = details[{index}]",
+                "    else:",
+                f"        results[{name!r}] = value",
+            ]
+        )
+    lines.extend(
+        [
+            "    if rest is None:",
+            "        return results",
+            "    return executor._complete_rest(",
+            "        parent_type, source, path, grouped_field_set, position_context, results, rest",
+            "    )",
+        ]
+    )
+    exec(compile("\n".join(lines), f"<completer of {parent_type.name}>", "exec"), namespace)  # noqa: S102
+    completer = namespace["complete"]
+    if len(_COMPLETERS) >= COMPLETERS_SIZE:
+        _COMPLETERS.clear()
+    _COMPLETERS[key] = completer
+    return completer
+
+
+def _step_source(index: int, name: str, kind: int, plan: Any) -> list[str]:
+    """The lines setting ``value`` for one step: the field's value, or MISSING."""
+    if kind == _COLUMN:
+        return [f"    value = row.get({plan.attname!r}, MISSING)", *_leaf_source(index, plan)]
+    if kind == _ATTRIBUTE:
+        return [
+            f"    value = getattr(source, {plan.attname!r}, MISSING)",
+            *_leaf_source(index, plan),
+        ]
+    if kind == _NODE_ID:
+        return [
+            f"    value = row.get({plan.attname!r})",
+            "    value = MISSING if value is None else to_base64(type_name, str(value))",
+        ]
+    if kind == _COMPUTED:
+        return _computed_source(index, name, plan)
+    if kind in (_RELATED, _NESTED):
+        loaded = (
+            f"getattr(source, {plan.name!r}, MISSING)"
+            if kind == _NESTED
+            else f"loaded_relation(source, plan_{index})"
+        )
+        return [
+            f"    value = {loaded}",
+            "    if value is not MISSING:",
+            f"        value = executor._complete_related(plan_{index}.objects, parent_type, "
+            f"details[{index}], path, {name!r}, value, position_context)",
+        ]
+    return ["    value = MISSING"]
+
+
+def _computed_source(index: int, name: str, plan: _Computed) -> list[str]:
+    """A resolver's call and its scalar's coercion, as ``Executor._complete_computed`` does."""
+    arguments = f"details[{index}], path, {name!r}"
+    if plan.call == _CALL_KEYWORDS:
+        return [
+            f"    value = executor._complete_computed(plan_{index}, parent_type, source, "
+            f"{arguments})"
+        ]
+    call = (
+        f"function_{index}(source)"
+        if plan.call == _CALL_ROW
+        else f"function_{index}(source, DeferredInfo(executor, parent_type, {arguments}, "
+        f"field_{index}))"
+    )
+    # A result its scalar refuses, or a null the type forbids, is reported the standard way.
+    reported = f"executor._computed_reported(parent_type, {arguments}, result)"
+    null = "None" if plan.nullable else reported
+    return [
+        "    try:",
+        f"        result = {call}",
+        "        if result is None:",
+        f"            value = {null}",
+        "        else:",
+        f"            value = coerce_{index}(result)",
+        "            if value is None or value is Undefined:",
+        f"                value = {reported}",
+        "    except Exception as error:",
+        f"        value = executor._computed_failed(parent_type, {arguments}, error)",
+    ]
+
+
+def _leaf_source(index: int, plan: _Column) -> list[str]:
+    """The scalar's output value, or MISSING where the standard path must decide (a null where
+    the type forbids one, a value the scalar refuses)."""
+    return [
+        "    if value is None:",
+        f"        value = {'None' if plan.nullable else 'MISSING'}",
+        "    elif value is not MISSING:",
+        "        try:",
+        f"            value = coerce_{index}(value)",
+        "        except Exception:",
+        "            value = MISSING",
+        "        else:",
+        "            if value is None or value is Undefined:",
+        "                value = MISSING",
+    ]
 
 
 def _in_request_order(

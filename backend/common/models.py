@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FileDescriptor
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query import ModelIterable
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
@@ -46,19 +47,46 @@ _prefetched_rows: ContextVar[list[list[models.Model]] | None] = ContextVar(
 )
 
 
+# Where a row keeps the related rows a load plan fetched for it, by relation name.
+LOADED_RELATIONS = "_loaded_relations"
+
+
+def loaded_rows_record(rows: list[models.Model]) -> None:
+    """Have the current ``prefetched_released`` scope release these rows' loaded relations."""
+    batches = _prefetched_rows.get()
+    if batches is not None and rows:
+        batches.append(rows)
+
+
 class QuerySet(models.QuerySet):
-    """Records, within ``prefetched_released``, the rows it prefetched relations for."""
+    """Records, within ``prefetched_released``, the rows it prefetched relations for; runs the
+    load plan it was given (``backend.api.loading``) once its rows are fetched."""
+
+    # (the plan, the resolve info it runs with) or None
+    _planned_loads: tuple[Any, Any] | None = None
+
+    def _clone(self) -> Self:
+        clone = super()._clone()
+        clone._planned_loads = self._planned_loads
+        return clone
+
+    def _fetch_all(self) -> None:
+        loads = self._planned_loads
+        fetching = self._result_cache is None and self._iterable_class is ModelIterable
+        super()._fetch_all()
+        if loads is not None and fetching and self._result_cache:
+            plan, info = loads
+            plan.load(self._result_cache, info)
 
     def _prefetch_related_objects(self) -> None:
         super()._prefetch_related_objects()
-        batches = _prefetched_rows.get()
-        if batches is not None and self._result_cache:
-            batches.append(self._result_cache)
+        loaded_rows_record(self._result_cache)
 
 
 @contextmanager
 def prefetched_released() -> Iterator[None]:
-    """Drop, when the scope ends, the relations prefetched for the rows loaded in it.
+    """Drop, when the scope ends, the relations prefetched (or loaded by a load plan) for the
+    rows loaded in it.
 
     A prefetch ties each row to its related rows and each of them back to it (Django caches
     the reverse relation on the related rows, and the row's related queryset knows the row).
@@ -79,12 +107,15 @@ def prefetched_released() -> Iterator[None]:
 
 
 def _release(rows: Iterable[Any]) -> None:
-    """Drop the rows' prefetched relations, and those prefetched for the related rows in turn."""
+    """Drop the rows' prefetched and loaded relations, and those of the related rows in turn."""
     for row in rows:
-        prefetched = getattr(row, "__dict__", {}).pop("_prefetched_objects_cache", None)
+        attributes = getattr(row, "__dict__", {})
+        prefetched = attributes.pop("_prefetched_objects_cache", None)
         for related in (prefetched or {}).values():
             if getattr(related, "_result_cache", None):
                 _release(related._result_cache)
+        for related_rows in (attributes.pop(LOADED_RELATIONS, None) or {}).values():
+            _release(related_rows)
 
 
 class BaseModel(models.Model):

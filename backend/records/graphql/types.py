@@ -105,8 +105,8 @@ PublicationAction = strawberry.enum(
 
 
 def town_time(value: datetime | None) -> datetime | None:
-    """Times leave the API in the Town's time zone."""
-    return None if value is None else timezone.localtime(value)
+    """Times leave the API in the Town's time zone (``TIME_ZONE``)."""
+    return None if value is None else value.astimezone(timezone.get_default_timezone())
 
 
 def editable_body_ids(info: Info) -> frozenset[int]:

@@ -24,6 +24,7 @@ from strawberry.utils.operation import get_operation_type
 from backend.api.auth import AccessTokenRefused, user_from_access_token, user_from_session_token
 from backend.api.subscription_leases import subscription_leases
 from backend.common.graphql import Context
+from backend.common.models import prefetched_released
 
 SUBSCRIPTION_LIMIT = "SUBSCRIPTION_LIMIT"
 
@@ -65,7 +66,10 @@ class TransportHandler(BaseGraphQLTransportWSHandler):
 
     async def run_operation(self, operation: Operation) -> None:
         if not _is_subscription(operation.query, operation.operation_name):
-            await super().run_operation(operation)
+            # A query's or mutation's rows are freed once its result is sent, as over HTTP
+            # (a subscription's live for as long as it runs, so it opens no such scope).
+            with prefetched_released():
+                await super().run_operation(operation)
             return
         user_id = await self._viewer_id()
         if user_id is None:

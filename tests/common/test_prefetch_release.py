@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,6 +16,7 @@ from django.urls import reverse
 
 from backend.common.models import BaseModel, prefetched_released
 from backend.records.models import AgendaItem, Meeting, Vote
+from tests.api.test_websocket import operation, ws_connect
 from tests.records.factories import World, records_world, vote_row
 
 pytestmark = pytest.mark.django_db
@@ -128,4 +130,31 @@ def test_a_graphql_page_leaves_no_rows_for_the_collector(world: World) -> None:
         finally:
             gc.set_debug(0)
             gc.garbage.clear()
+    assert left == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_query_over_the_websocket_leaves_no_rows_for_the_collector() -> None:
+    world = await sync_to_async(records_world)()
+    await sync_to_async(vote_row)(world.open_item, world.members)
+    communicator, connected, _ = await ws_connect()
+    assert connected
+    await communicator.send_json_to({"type": "connection_init", "payload": {}})
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "connection_ack"
+    with collector_paused():
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            data = (await operation(communicator, PAGE))["data"]
+            assert any(
+                item["votes"]
+                for edge in data["meetings"]["edges"]
+                for item in edge["node"]["agendaItems"]
+            )
+            gc.collect()
+            left = [row for row in gc.garbage if isinstance(row, BaseModel)]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+    await communicator.disconnect()
     assert left == []

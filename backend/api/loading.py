@@ -325,7 +325,7 @@ def load_plan(queryset: models.QuerySet, info: Any) -> LoadPlan | None:
     else:
         plan = _root_plan(raw, nodes)
         if len(_plans) >= PLAN_CACHE_SIZE:
-            del _plans[next(iter(_plans))]
+            _plans.clear()
         _plans[key] = (nodes, plan)
     if plan is None or _django_model(_origin(_root_type(raw))) is not queryset.model:
         return None

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 
 from backend.api import loading
@@ -195,3 +196,19 @@ async def test_a_query_over_the_websocket_is_left_to_the_optimizer(settings, tmp
     assert world.published.title in {
         edge["node"]["title"] for edge in expected["meetings"]["edges"]
     }
+
+
+def test_related_rows_keep_their_order_within_their_parent_without_ordering_by_it() -> None:
+    key = ("meeting", "meeting_id")
+    items = AgendaItem.objects.all()  # ordered by meeting, position, id
+    assert loading._within_parent_order(items, key).query.order_by == ("position", "id")
+    explicit = items.order_by("-meeting__starts_at", "meeting_id", "-position")
+    assert loading._within_parent_order(explicit, key).query.order_by == ("-position",)
+    assert loading._within_parent_order(items.order_by("meeting"), key).query.order_by == ("pk",)
+    # Ordering that is not a plain term on the parent is left as it is.
+    by_title = items.order_by("title")
+    assert loading._within_parent_order(by_title, key) is by_title
+    random = items.order_by("?")
+    assert loading._within_parent_order(random, key) is random
+    expression = items.order_by(F("position").desc())
+    assert loading._within_parent_order(expression, key) is expression

@@ -217,6 +217,8 @@ def _computed_columns(field: Any, model: type[models.Model]) -> tuple[str, ...] 
 
 
 class _Planner:
+    """Works out a selection's plan level by level; None wherever the optimizer must decide."""
+
     def __init__(self, fragments: dict[str, Any]) -> None:
         self.fragments = fragments
 
@@ -270,6 +272,10 @@ class _Planner:
             if below is None:
                 return None
             relation = model._meta.get_field(_model_field_name(graphql_field, name))
+            # Related rows are read as the optimizer reads them, from the plain base manager;
+            # a model that names a base manager of its own is left to the optimizer.
+            if relation.related_model._meta.base_manager_name:
+                return None
             foreign_key = relation.field
             target_attname = foreign_key.target_field.attname
             only.add(target_attname)

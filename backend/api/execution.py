@@ -461,7 +461,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._steps_cache: dict[tuple[GraphQLObjectType, int], tuple[Any, tuple]] = {}
+        self._selection_completers: dict[tuple[GraphQLObjectType, int], tuple[Any, tuple]] = {}
         self._children: dict[tuple[GraphQLObjectType, int], tuple[Any, Any]] = {}
         try:
             asyncio.get_running_loop()
@@ -526,7 +526,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         completer; the completer itself is shared by every execution with the same steps.
         """
         key = (parent_type, id(grouped_field_set))
-        cached = self._steps_cache.get(key)
+        cached = self._selection_completers.get(key)
         if cached is not None:
             return cached[1]
         steps = tuple(
@@ -536,7 +536,7 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         completer = _completer(parent_type, steps)
         details = tuple(grouped_field_set.values())
         # The grouped field set is kept alive with its completer, so its id cannot be reused.
-        self._steps_cache[key] = (grouped_field_set, (completer, details))
+        self._selection_completers[key] = (grouped_field_set, (completer, details))
         return completer, details
 
     def _step(self, type_name: str, field_details_list: Any) -> tuple[int, Any]:
@@ -783,7 +783,7 @@ def _all_instances(value: Any, plan: _Objects) -> bool:
     return isinstance(value, list | tuple) and all(isinstance(item, plan.cls) for item in value)
 
 
-# (type name, the steps' kinds and plans) -> the function completing an object with those steps
+# (the type, the steps' kinds and plans) -> the function completing an object with those steps
 _COMPLETERS: dict[tuple, Callable[..., Any]] = {}
 COMPLETERS_SIZE = 2048
 
@@ -797,7 +797,8 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
     A field whose value cannot be produced that way (missing, null where the type forbids it, not
     coercible) is handed back in ``rest`` for the standard path, which reports it.
     """
-    key = (parent_type.name, tuple((name, kind, id(plan)) for name, kind, plan in steps))
+    # By identity: the completer holds its type and plans, so their ids cannot be reused.
+    key = (id(parent_type), tuple((name, kind, id(plan)) for name, kind, plan in steps))
     completer = _COMPLETERS.get(key)
     if completer is not None:
         return completer

@@ -23,7 +23,7 @@ prefetched relations when the request's ``prefetched_released`` scope ends.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -76,6 +76,7 @@ class _Many:
 class LoadPlan:
     """What to load for a selection on a model type."""
 
+    model: type[models.Model]
     only: tuple[str, ...]
     select_related: tuple[str, ...]
     many: tuple[_Many, ...]
@@ -172,7 +173,7 @@ def _origin(graphql_type: Any) -> Any:
 
 def _fields(
     selection_sets: Iterable[Any], type_name: str, fragments: dict[str, Any]
-) -> Iterator[FieldNode] | None:
+) -> list[FieldNode] | None:
     """The fields selected on ``type_name``, through fragments on that type; None if any
     selection has a directive or a fragment on another type (the optimizer handles those)."""
     found: list[FieldNode] = []
@@ -197,7 +198,7 @@ def _fields(
         if condition is not None and condition.name.value != type_name:
             return None
         pending.extend(fragment.selection_set.selections)
-    return iter(reversed(found))
+    return found
 
 
 def _computed_columns(field: Any, model: type[models.Model]) -> tuple[str, ...] | None:
@@ -290,6 +291,7 @@ class _Planner:
                     target_attname=target_attname,
                     back_cache_name=foreign_key.cache_name,
                     plan=LoadPlan(
+                        model=below.model,
                         only=tuple(sorted({*below.only, foreign_key.attname})),
                         select_related=below.select_related,
                         many=below.many,
@@ -297,7 +299,10 @@ class _Planner:
                 )
             )
         return LoadPlan(
-            only=tuple(sorted(only)), select_related=tuple(select_related), many=tuple(loads)
+            model=model,
+            only=tuple(sorted(only)),
+            select_related=tuple(select_related),
+            many=tuple(loads),
         )
 
 
@@ -333,17 +338,9 @@ def load_plan(queryset: models.QuerySet, info: Any) -> LoadPlan | None:
         if len(_plans) >= PLAN_CACHE_SIZE:
             _plans.clear()
         _plans[key] = (nodes, plan)
-    if plan is None or _django_model(_origin(_root_type(raw))) is not queryset.model:
+    if plan is None or plan.model is not queryset.model:
         return None
     return plan
-
-
-def _root_type(raw: Any) -> Any:
-    named = _named(raw.return_type)
-    origin = _origin(named)
-    if isinstance(origin, type) and issubclass(origin, relay.Connection):
-        return _named(_named(named.fields["edges"].type).fields["node"].type)
-    return named
 
 
 def _root_plan(raw: Any, nodes: tuple[FieldNode, ...]) -> LoadPlan | None:
@@ -356,7 +353,7 @@ def _root_plan(raw: Any, nodes: tuple[FieldNode, ...]) -> LoadPlan | None:
     # A connection: its rows are the edges' nodes; the rest (cursors, page info, the total)
     # is the connection's own work.
     edge_type = _named(named.fields["edges"].type)
-    node_type = _root_type(raw)
+    node_type = _named(edge_type.fields["node"].type)
     node_selections: list[Any] = []
     connection_fields = _fields(selection_sets, named.name, raw.fragments)
     if connection_fields is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -66,10 +67,7 @@ class TransportHandler(BaseGraphQLTransportWSHandler):
 
     async def run_operation(self, operation: Operation) -> None:
         if not _is_subscription(operation.query, operation.operation_name):
-            # A query's or mutation's rows are freed once its result is sent, as over HTTP
-            # (a subscription's live for as long as it runs, so it opens no such scope).
-            with prefetched_released():
-                await super().run_operation(operation)
+            await super().run_operation(operation)
             return
         user_id = await self._viewer_id()
         if user_id is None:
@@ -97,6 +95,13 @@ class TransportHandler(BaseGraphQLTransportWSHandler):
                 del self._leases[operation.id]
             await store.release(user_id=user_id, lease=lease)
 
+    async def _send_result_stream(self, operation: Operation, result_source: Any) -> None:
+        # Each result's rows are freed once it has been sent, as an HTTP response's are: the one
+        # result of a query or mutation, and each of a subscription's in turn while it runs.
+        results = released_each(result_source)
+        async with contextlib.aclosing(results):
+            await super()._send_result_stream(operation, results)
+
     async def _renew_leases(self, user_id: int) -> None:
         store = subscription_leases()
         while True:
@@ -109,6 +114,14 @@ class TransportHandler(BaseGraphQLTransportWSHandler):
             self._renewal.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._renewal
+
+
+async def released_each(results: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    """The results, each one's rows let go of once the next is asked for (it has been sent)."""
+    with prefetched_released() as release:
+        async for result in results:
+            yield result
+            release()
 
 
 class GraphQLConsumer(GraphQLWSConsumer):

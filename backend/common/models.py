@@ -4,7 +4,7 @@ and querysets whose prefetched relations a request lets go of when it ends."""
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, Self
@@ -84,9 +84,10 @@ class QuerySet(models.QuerySet):
 
 
 @contextmanager
-def prefetched_released() -> Iterator[None]:
+def prefetched_released() -> Iterator[Callable[[], None]]:
     """Drop, when the scope ends, the relations prefetched (or loaded by a load plan) for the
-    rows loaded in it.
+    rows loaded in it. The scope gives a function that drops them at once, for what was loaded
+    so far: a scope that outlives one result (a subscription's) lets go of each in turn.
 
     A prefetch ties each row to its related rows and each of them back to it (Django caches
     the reverse relation on the related rows, and the row's related queryset knows the row).
@@ -97,13 +98,18 @@ def prefetched_released() -> Iterator[None]:
     cache breaks the cycles; a row used again afterwards fetches its relations anew.
     """
     batches: list[list[models.Model]] = []
+
+    def release() -> None:
+        # The list is shared with the threads the scope's work ran on; it is emptied in place.
+        while batches:
+            _release(batches.pop())
+
     token = _prefetched_rows.set(batches)
     try:
-        yield
+        yield release
     finally:
         _prefetched_rows.reset(token)
-        for rows in batches:
-            _release(rows)
+        release()
 
 
 def _release(rows: Iterable[Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -14,6 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from backend.api.consumers import released_each
 from backend.common.models import BaseModel, prefetched_released
 from backend.records.models import AgendaItem, Meeting, Vote
 from tests.api.test_websocket import operation, ws_connect
@@ -158,3 +159,29 @@ async def test_a_query_over_the_websocket_leaves_no_rows_for_the_collector() -> 
             gc.garbage.clear()
     await communicator.disconnect()
     assert left == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_stream_frees_each_results_rows_once_the_next_is_asked_for() -> None:
+    # How a subscription's results go over the WebSocket: each is sent, then the next asked for.
+    await sync_to_async(records_world)()
+
+    def page() -> list[Meeting]:
+        return list(Meeting.objects.prefetch_related("agenda_items"))
+
+    async def results() -> AsyncIterator[list[Meeting]]:
+        for _ in range(2):
+            yield await sync_to_async(page)()
+
+    def holding(rows: list[Meeting]) -> bool:
+        return any("_prefetched_objects_cache" in row.__dict__ for row in rows)
+
+    stream = released_each(results())
+    first = await anext(stream)
+    assert holding(first)
+    second = await anext(stream)
+    assert not holding(first)
+    assert holding(second)
+    await stream.aclose()
+    assert not holding(second)

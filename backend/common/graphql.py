@@ -7,9 +7,13 @@ from typing import Any
 
 import strawberry
 from django.contrib.auth.models import AnonymousUser
+from strawberry import relay
+from strawberry.relay.utils import SliceMetadata
 from strawberry.types import Info
+from strawberry_django.relay import DjangoListConnection
 
 from backend.common.errors import ActionError
+from backend.common.models import QuerySet
 
 
 @dataclass
@@ -62,3 +66,49 @@ class UserError:
         description="The input field at fault, as a dotted path; null when no single field is."
     )
     message: str = strawberry.field(description="A sentence a person can read.")
+
+
+@strawberry.type(name="Connection", description="A connection to a list of items.")
+class ListConnection(DjangoListConnection[relay.NodeType]):
+    """strawberry-django's connection, whose page tells a load plan which rows it returns.
+
+    A page fetches one row more than it returns, to tell whether another page follows. A load
+    plan (``backend.api.loading``) would load that row's relations as well, for nothing.
+    """
+
+    @classmethod
+    def resolve_connection(
+        cls,
+        nodes: Any,
+        *,
+        info: Info,
+        before: str | None = None,
+        after: str | None = None,
+        first: int | None = None,
+        last: int | None = None,
+        max_results: int | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        if isinstance(nodes, QuerySet) and nodes.planned:
+            # The slice strawberry takes below: the same arguments give the same page.
+            page = SliceMetadata.from_arguments(
+                info,
+                before=before,
+                after=after,
+                first=first,
+                last=last,
+                max_results=max_results,
+                prefix=relay.Edge.CURSOR_PREFIX,
+            )
+            if page.expected is not None:
+                nodes = nodes.page_kept(page.start, page.overfetch, page.expected)
+        return super().resolve_connection(
+            nodes,
+            info=info,
+            before=before,
+            after=after,
+            first=first,
+            last=last,
+            max_results=max_results,
+            **kwargs,
+        )

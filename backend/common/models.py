@@ -64,10 +64,26 @@ class QuerySet(models.QuerySet):
 
     # (the plan, the resolve info it runs with) or None
     _planned_loads: tuple[Any, Any] | None = None
+    # (start, stop, kept): of the rows [start:stop], the plan loads for the first ``kept`` only
+    _page_kept: tuple[int, int, int] | None = None
 
     def _clone(self) -> Self:
         clone = super()._clone()
         clone._planned_loads = self._planned_loads
+        clone._page_kept = self._page_kept
+        return clone
+
+    @property
+    def planned(self) -> bool:
+        """Whether a load plan loads relations for the rows once they are fetched."""
+        return self._planned_loads is not None
+
+    def page_kept(self, start: int, stop: int, kept: int) -> Self:
+        """This queryset, whose slice ``[start:stop]`` is a page that returns only its first
+        ``kept`` rows: a connection fetches one row more, to tell whether another page follows,
+        and the load plan has no relations to load for it."""
+        clone = self._chain()
+        clone._page_kept = (start, stop, kept)
         return clone
 
     def _fetch_all(self) -> None:
@@ -76,7 +92,12 @@ class QuerySet(models.QuerySet):
         super()._fetch_all()
         if loads is not None and fetching and self._result_cache:
             plan, info = loads
-            plan.load(self._result_cache, info)
+            rows = self._result_cache
+            page = self._page_kept
+            if page is not None and (self.query.low_mark, self.query.high_mark) == page[:2]:
+                rows = rows[: page[2]]
+            if rows:
+                plan.load(rows, info)
 
     def _prefetch_related_objects(self) -> None:
         super()._prefetch_related_objects()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +11,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from strawberry.relay import from_base64
 
 from backend.api import loading
 from backend.records.models import AgendaItem, Minutes, MinutesVersion
@@ -176,6 +178,33 @@ def test_a_page_loads_each_relation_in_one_query_whatever_its_size(world) -> Non
     data, many = _run(None, PAGE, {}, planned=True)
     assert len(data["meetings"]["edges"]) == 7
     assert many == few
+
+
+def test_the_row_a_page_fetches_past_its_end_has_nothing_loaded(world) -> None:
+    """A page fetches one row more than it returns, to tell whether another page follows: the
+    plan loads the related rows of the rows returned only."""
+    query = """
+    query ($after: String) {
+      meetings(first: 1, after: $after) {
+        pageInfo { hasNextPage endCursor }
+        edges { node { id agendaItems { title } } }
+      }
+    }
+    """
+    returned = []
+    after = None
+    while True:
+        with CaptureQueriesContext(connection) as captured:
+            page = gql(None, query, {"after": after})["meetings"]
+        (node,) = [edge["node"] for edge in page["edges"]]
+        returned.append(node["id"])
+        sql = [query["sql"] for query in captured]
+        (items,) = [statement for statement in sql if 'FROM "records_agendaitem"' in statement]
+        assert re.findall(r'"meeting_id" IN \(([^)]*)\)', items) == [from_base64(node["id"])[1]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(returned) == len(set(returned)) > 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ import strawberry
 import strawberry_django
 from strawberry.types import Info
 from strawberry_django.optimizer import optimize
-from strawberry_django.relay import DjangoListConnection
 
+from backend.common.graphql import ListConnection
 from backend.records.actions.base import town_time
 from backend.records.graphql.inputs import MeetingFilter
 from backend.records.graphql.types import BodyType, MeetingType, PersonType
@@ -17,7 +17,7 @@ from backend.records.models import Body, Meeting, Person
 @strawberry.type
 class RecordsQuery:
     @strawberry_django.connection(
-        DjangoListConnection[BodyType], description="Councils, committees and boards, by name."
+        ListConnection[BodyType], description="Councils, committees and boards, by name."
     )
     def bodies(self) -> Iterable[Body]:
         return Body.objects.order_by("name", "id")
@@ -27,7 +27,7 @@ class RecordsQuery:
         return optimize(Body.objects.filter(slug=slug), info).first()
 
     @strawberry_django.connection(
-        DjangoListConnection[MeetingType],
+        ListConnection[MeetingType],
         description="Meetings you may see, by start time (earliest first).",
     )
     def meetings(self, filter: MeetingFilter | None = None) -> Iterable[Meeting]:
@@ -49,7 +49,7 @@ class RecordsQuery:
     )
 
     @strawberry_django.connection(
-        DjangoListConnection[PersonType], description="Members of the Town's bodies, by name."
+        ListConnection[PersonType], description="Members of the Town's bodies, by name."
     )
     def people(self) -> Iterable[Person]:
         return Person.objects.order_by("name", "id")

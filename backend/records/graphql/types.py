@@ -248,6 +248,11 @@ class DocumentType(relay.Node):
 
 
 def _content_hidden(item: AgendaItem, info: Info) -> bool:
+    """Whether the viewer may not see the item's content.
+
+    The type's queryset annotates every item it loads with the answer, so the text fields
+    declare only their own column. An item made elsewhere (a mutation's result) is a whole row.
+    """
     hidden = getattr(item, "content_hidden", None)
     if hidden is None:
         # Reached without the type's queryset (a mutation's result): decide from the viewer.
@@ -292,28 +297,28 @@ class AgendaItemType(relay.Node):
         return _content_hidden(self, info)
 
     @strawberry_django.field(
-        only=["title", "is_closed_session", "meeting_id"],
+        only=["title"],
         description=f'The title; "{CLOSED_SESSION_TITLE}" when the content is withheld.',
     )
     def title(self, info: Info) -> str:
         return CLOSED_SESSION_TITLE if _content_hidden(self, info) else self.title
 
     @strawberry_django.field(
-        only=["description", "is_closed_session", "meeting_id"],
+        only=["description"],
         description="What the item is about; null when the content is withheld.",
     )
     def description(self, info: Info) -> str | None:
         return None if _content_hidden(self, info) else self.description
 
     @strawberry_django.field(
-        only=["recommendation", "is_closed_session", "meeting_id"],
+        only=["recommendation"],
         description="Staff's recommendation; null when the content is withheld.",
     )
     def recommendation(self, info: Info) -> str | None:
         return None if _content_hidden(self, info) else self.recommendation
 
     @strawberry_django.field(
-        only=["outcome", "is_closed_session", "meeting_id"],
+        only=["outcome"],
         description="What was decided; null when the content is withheld.",
     )
     def outcome(self, info: Info) -> str | None:

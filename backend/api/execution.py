@@ -108,6 +108,18 @@ def should_mask_error(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+class _MaskErrors(MaskErrors):
+    """strawberry's MaskErrors, which asks a result without errors nothing more.
+
+    Its check that a result carries errors is an ``isinstance`` against a runtime-checkable
+    protocol, which costs more than the rest of the extension; a result with none needs none.
+    """
+
+    def _process_result(self, result: object) -> None:
+        if getattr(result, "errors", None):
+            super()._process_result(result)
+
+
 def build_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         _query_limits,
@@ -120,7 +132,7 @@ def build_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtens
     ]
     if not settings.DEBUG:
         extensions.append(
-            lambda: MaskErrors(
+            lambda: _MaskErrors(
                 should_mask_error=should_mask_error, error_message="Internal server error."
             )
         )

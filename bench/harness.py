@@ -27,10 +27,13 @@ def server_start(
     application: str = "backend.asgi:application",
     extra_arguments: Sequence[str] = (),
     timeout: float = 30,
+    wrapper: Sequence[str] = (),
 ) -> subprocess.Popen:
-    """``application`` under uvicorn on ``port``, once it answers /healthz."""
+    """``application`` under uvicorn on ``port``, once it answers /healthz; ``wrapper`` is a
+    command the server runs under (a profiler, say)."""
     server = subprocess.Popen(
         [
+            *wrapper,
             sys.executable,
             "-m",
             "uvicorn",

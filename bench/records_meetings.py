@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/records_meetings.py [--rounds 5] [--requests 300] [--concurrency 4]
     .venv/bin/python bench/records_meetings.py --profile   # where the time goes, in-process
+    .venv/bin/python bench/records_meetings.py --instructions   # CPU instructions per request
 
 Builds its own SQLite database under var/bench/records/ (the demo content, plus published copies
 of its meetings up to --meetings), serves the real ASGI application with uvicorn in a subprocess
@@ -9,6 +10,12 @@ on a loopback port, and alternates rounds of the two endpoints over the same ser
 ``meetings(first: 20)`` with each meeting's body and agenda items, and ``/bench/meetings`` (in
 bench/records_meetings_urls.py) returning the same JSON written by hand. Prints requests per
 second, latencies, the ratio and each endpoint's database query count.
+
+Requests per second move with whatever else the machine does. ``--instructions`` counts instead
+the CPU instructions the server spends per request of each endpoint, under valgrind's callgrind
+(Debian's ``valgrind``): the same figure on every run, to within a fraction of a percent, which
+tells a change's effect where timings cannot. It is a proxy: an instruction of the interpreter
+and one of SQLite do not cost the same time.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -25,7 +33,7 @@ import time
 from pathlib import Path
 
 import aiohttp
-from harness import ROOT, free_port, server_start
+from harness import ROOT, free_port, server_start, server_stop
 
 WORKDIR = ROOT / "var" / "bench" / "records"
 PAGE_SIZE = 20
@@ -158,7 +166,7 @@ async def measure(
     return len(latencies) / (time.perf_counter() - started), latencies
 
 
-async def benchmark(port: int, rounds: int, requests: int, concurrency: int) -> None:
+def _endpoints(port: int) -> dict[str, Endpoint]:
     base = f"http://127.0.0.1:{port}"
     graphql = Endpoint(
         "GraphQL",
@@ -167,6 +175,11 @@ async def benchmark(port: int, rounds: int, requests: int, concurrency: int) -> 
         json.dumps({"query": QUERY, "variables": {"first": PAGE_SIZE}}).encode(),
     )
     view = Endpoint("hand-written view", "GET", f"{base}/bench/meetings?first={PAGE_SIZE}", None)
+    return {endpoint.name: endpoint for endpoint in (graphql, view)}
+
+
+async def benchmark(port: int, rounds: int, requests: int, concurrency: int) -> None:
+    graphql, view = _endpoints(port).values()
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
         (graphql_data, graphql_queries) = await graphql.fetch(session)
@@ -213,6 +226,65 @@ async def benchmark(port: int, rounds: int, requests: int, concurrency: int) -> 
             print(f"latency {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
+def instructions(requests: int) -> None:
+    """The instructions the server runs per request of each endpoint, counted by callgrind."""
+    if shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind: apt-get install valgrind")
+    counts: dict[str, float] = {}
+    for name in ("GraphQL", "hand-written view"):
+        port = free_port()
+        log = WORKDIR / "callgrind.log"
+        server = server_start(
+            port,
+            # The same string hashes on every run: dictionaries probe the same way.
+            {**server_environment(), "PYTHONHASHSEED": "0"},
+            timeout=300,
+            wrapper=(
+                "valgrind",
+                "--tool=callgrind",
+                "--instr-atstart=no",
+                f"--callgrind-out-file={WORKDIR / 'callgrind.out'}",
+                f"--log-file={log}",
+            ),
+        )
+        try:
+            asyncio.run(_counted(name, port, server.pid, requests))
+        finally:
+            server_stop(server)
+        collected = re.search(r"Collected : (\d+)", log.read_text())
+        if collected is None:
+            raise SystemExit(f"callgrind counted nothing; see {log}")
+        counts[name] = int(collected.group(1)) / requests
+    graphql, view = counts["GraphQL"], counts["hand-written view"]
+    print(f"instructions per request, {requests} requests one at a time after a warm-up:")
+    print(f"  GraphQL            {graphql / 1e6:6.2f} M")
+    print(f"  hand-written view  {view / 1e6:6.2f} M")
+    print(f"  ratio (view / GraphQL) {view / graphql:.3f}")
+
+
+async def _counted(name: str, port: int, pid: int, requests: int) -> None:
+    """Warm the server up, then count ``requests`` requests of one endpoint."""
+    endpoint = _endpoints(port)[name]
+    async with aiohttp.ClientSession() as session:
+        for _ in range(50):
+            await endpoint.fetch(session)
+        _callgrind(pid, "on")
+        try:
+            for _ in range(requests):
+                await endpoint.fetch(session)
+        finally:
+            _callgrind(pid, "off")
+
+
+def _callgrind(pid: int, instrumentation: str) -> None:
+    subprocess.run(
+        ["callgrind_control", "--instr", instrumentation, str(pid)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+
+
 def profile(requests: int) -> None:
     """Where the time of a request goes, measured in-process (no network, no server)."""
     import cProfile
@@ -251,6 +323,11 @@ def main() -> None:
     parser.add_argument("--meetings", type=int, default=200, help="published meetings in the DB")
     parser.add_argument("--reuse", action="store_true", help="keep the database of the last run")
     parser.add_argument("--profile", action="store_true", help="profile in-process instead")
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count the server's instructions per request under callgrind instead",
+    )
     parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.seed is not None:
@@ -262,6 +339,9 @@ def main() -> None:
     if options.profile:
         sys.path.insert(0, str(ROOT))
         profile(min(options.requests, 200))
+        return
+    if options.instructions:
+        instructions(min(options.requests, 30))
         return
     port = free_port()
     server = server_start(port, server_environment())

@@ -7,7 +7,9 @@ from typing import Any
 
 import strawberry
 from django.contrib.auth.models import AnonymousUser
+from graphql import GraphQLError
 from strawberry import relay
+from strawberry.relay import from_base64
 from strawberry.relay.utils import SliceMetadata
 from strawberry.types import Info
 from strawberry_django.relay import DjangoListConnection
@@ -68,9 +70,19 @@ class UserError:
     message: str = strawberry.field(description="A sentence a person can read.")
 
 
+# The code of a top-level error a client caused with an argument it can correct.
+INVALID_ARGUMENT = "INVALID"
+
+
 @strawberry.type(name="Connection", description="A connection to a list of items.")
 class ListConnection(DjangoListConnection[relay.NodeType]):
-    """strawberry-django's connection, whose page tells a load plan which rows it returns.
+    """strawberry-django's connection, which refuses wrong paging arguments clearly and tells a
+    load plan which rows its page returns.
+
+    strawberry reads ``first``, ``last``, ``before`` and ``after`` with errors a production
+    server masks as internal ones (a cursor that is not one is a base64 error), or does not
+    catch (a negative position). Here they are checked first, each refused with an error that
+    names the argument.
 
     A page fetches one row more than it returns, to tell whether another page follows. A load
     plan (``backend.api.loading``) would load that row's relations as well, for nothing.
@@ -89,7 +101,13 @@ class ListConnection(DjangoListConnection[relay.NodeType]):
         max_results: int | None = None,
         **kwargs: Any,
     ) -> Any:
-        if isinstance(nodes, QuerySet) and nodes.planned:
+        for name, cursor in (("after", after), ("before", before)):
+            if cursor and not _is_position(cursor):
+                raise GraphQLError(
+                    f"Argument '{name}' is not a cursor of this list.",
+                    extensions={"code": INVALID_ARGUMENT},
+                )
+        try:
             # The slice strawberry takes below: the same arguments give the same page.
             page = SliceMetadata.from_arguments(
                 info,
@@ -100,8 +118,10 @@ class ListConnection(DjangoListConnection[relay.NodeType]):
                 max_results=max_results,
                 prefix=relay.Edge.CURSOR_PREFIX,
             )
-            if page.expected is not None:
-                nodes = nodes.page_kept(page.start, page.overfetch, page.expected)
+        except ValueError as error:  # "Argument 'first' cannot be higher than 100.", ...
+            raise GraphQLError(str(error), extensions={"code": INVALID_ARGUMENT}) from None
+        if isinstance(nodes, QuerySet) and nodes.planned and page.expected is not None:
+            nodes = nodes.page_kept(page.start, page.overfetch, page.expected)
         return super().resolve_connection(
             nodes,
             info=info,
@@ -112,3 +132,12 @@ class ListConnection(DjangoListConnection[relay.NodeType]):
             max_results=max_results,
             **kwargs,
         )
+
+
+def _is_position(cursor: str) -> bool:
+    """Whether ``cursor`` is one a list connection hands out: a position in the list."""
+    try:
+        prefix, position = from_base64(cursor)
+    except ValueError:
+        return False
+    return prefix == relay.Edge.CURSOR_PREFIX and position.isascii() and position.isdigit()

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from django.test import Client
+from strawberry.relay import to_base64
 
 from backend.accounts.models import User
 from tests.conftest import GRAPHQL, app_login
@@ -158,3 +159,26 @@ def test_unexpected_errors_are_masked(monkeypatch, resident) -> None:
     assert body["errors"][0]["message"] == "Internal server error."
     assert "secret" not in response.content.decode()
     assert "Traceback" not in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ("first: 1000", "Argument 'first' cannot be higher than 100."),
+        ("first: -1", "Argument 'first' must be a non-negative integer."),
+        ("last: -1", "Argument 'last' must be a non-negative integer."),
+        ('first: 2, after: "cheese"', "Argument 'after' is not a cursor of this list."),
+        (f'after: "{to_base64("arrayconnection", "-3")}"', "Argument 'after' is not a cursor"),
+        (f'before: "{to_base64("Meeting", "1")}"', "Argument 'before' is not a cursor"),
+    ],
+)
+@pytest.mark.parametrize("field", ["meetings", "bodies", "people"])
+def test_wrong_paging_arguments_are_refused_by_name(field, arguments, message) -> None:
+    """A list's paging arguments are the caller's to correct: never an internal error."""
+    response = post(Client(), {"query": f"{{ {field}({arguments}) {{ edges {{ cursor }} }} }}"})
+    body = response.json()
+    assert body["data"] is None
+    assert body["errors"][0]["message"].startswith(message)
+    assert body["errors"][0]["path"] == [field]
+    assert error_code(response) == "INVALID"

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from backend.accounts.graphql.mutations import AccountMutation
 from backend.accounts.graphql.queries import AccountQuery
 from backend.api.execution import Executor, build_extensions, settle
+from backend.common.graphql import NodeLookup
 from backend.notifications.graphql.mutations import NotificationsMutation
 from backend.notifications.graphql.queries import NotificationsQuery
 from backend.notifications.graphql.subscriptions import NotificationsSubscription
@@ -22,7 +23,8 @@ from backend.search.graphql.queries import SearchQuery
 @strawberry.type
 class NodeQuery:
     node: relay.Node | None = strawberry_django.node(
-        description="Fetch any object by its global ID; null when it does not exist or is hidden."
+        description="Fetch any object by its global ID; null when it does not exist or is hidden.",
+        extensions=[NodeLookup()],
     )
 
 

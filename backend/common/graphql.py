@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
 from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from graphql import GraphQLError
 from strawberry import relay
-from strawberry.relay import from_base64
+from strawberry.extensions import FieldExtension
+from strawberry.relay import GlobalID, from_base64
 from strawberry.relay.utils import SliceMetadata
 from strawberry.types import Info
+from strawberry.types.base import StrawberryContainer, StrawberryObjectDefinition
 from strawberry_django.relay import DjangoListConnection
 
 from backend.common.errors import ActionError
@@ -141,3 +145,57 @@ def _is_position(cursor: str) -> bool:
     except ValueError:
         return False
     return prefix == relay.Edge.CURSOR_PREFIX and position.isascii() and position.isdigit()
+
+
+class NodeLookup(FieldExtension):
+    """A node field's ``id`` that can name no object of the field's type finds nothing: null.
+
+    strawberry resolves the type an ID names and asks that type for the row. An ID naming a
+    type that is no node (``Query:1``), a node of another type than the field's (a body's ID
+    given to ``meeting``), or a key the model's own cannot hold (``Meeting:abc``) otherwise
+    fails there, as an internal error or a type mismatch: none of them exists, as the field's
+    description promises for what does not.
+    """
+
+    def apply(self, field: Any) -> None:
+        self.node_type = _node_type(field.type)
+
+    def resolve(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
+        if not self._may_exist(kwargs.get("id"), info):
+            return None
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(self, next_: Any, source: Any, info: Info, **kwargs: Any) -> Any:
+        if not self._may_exist(kwargs.get("id"), info):
+            return None
+        result = next_(source, info, **kwargs)
+        return await result if inspect.isawaitable(result) else result
+
+    def _may_exist(self, node_id: Any, info: Info) -> bool:
+        if not isinstance(node_id, GlobalID):
+            return True
+        definition = info.schema.get_type_by_name(node_id.type_name)
+        origin = getattr(definition, "origin", None)
+        if not (
+            isinstance(definition, StrawberryObjectDefinition)
+            and isinstance(origin, type)
+            and issubclass(origin, self.node_type)
+        ):
+            return False
+        model = getattr(getattr(origin, "__strawberry_django_definition__", None), "model", None)
+        if model is None:
+            return True
+        id_attr = origin.resolve_id_attr()
+        try:
+            key = model._meta.pk if id_attr in ("pk", "id") else model._meta.get_field(id_attr)
+            key.to_python(node_id.node_id)
+        except (FieldDoesNotExist, ValidationError):
+            return False
+        return True
+
+
+def _node_type(field_type: Any) -> type:
+    """The node type a field returns (``relay.Node`` for any node)."""
+    while isinstance(field_type, StrawberryContainer):
+        field_type = field_type.of_type
+    return field_type if isinstance(field_type, type) else relay.Node

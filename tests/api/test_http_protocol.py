@@ -9,7 +9,9 @@ from django.test import Client
 from strawberry.relay import to_base64
 
 from backend.accounts.models import User
+from tests.api.test_websocket import operation, ws_connect
 from tests.conftest import GRAPHQL, app_login
+from tests.records.factories import gid, gql, records_world
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 UPDATE = 'mutation { viewerUpdate(input: {displayName: "Changed"}) { errors { code } } }'
@@ -182,3 +184,41 @@ def test_wrong_paging_arguments_are_refused_by_name(field, arguments, message) -
     assert body["errors"][0]["message"].startswith(message)
     assert body["errors"][0]["path"] == [field]
     assert error_code(response) == "INVALID"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["meeting", "node"])
+@pytest.mark.parametrize(
+    "node_id",
+    [
+        to_base64("Meeting", "abc"),  # no meeting's key
+        to_base64("Meeting", "1.5"),
+        to_base64("Query", "1"),  # a type, but no node
+        to_base64("PageInfo", "1"),
+        to_base64("Nope", "1"),  # no type
+    ],
+)
+def test_an_id_that_can_name_nothing_finds_nothing(field, node_id) -> None:
+    query = f"query ($id: ID!) {{ {field}(id: $id) {{ id }} }}"
+    assert gql(None, query, {"id": node_id}) == {field: None}
+
+
+@pytest.mark.django_db
+def test_an_id_of_another_type_finds_no_meeting() -> None:
+    world = records_world()
+    body_id = gid("Body", world.council.pk)
+    query = "query ($id: ID!) { meeting(id: $id) { id } node(id: $id) { id } }"
+    assert gql(None, query, {"id": body_id}) == {"meeting": None, "node": {"id": body_id}}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_over_the_websocket_an_id_that_can_name_nothing_finds_nothing() -> None:
+    communicator, connected, _ = await ws_connect()
+    assert connected
+    await communicator.send_json_to({"type": "connection_init", "payload": {}})
+    assert (await communicator.receive_json_from(timeout=5))["type"] == "connection_ack"
+    meeting_id = to_base64("Meeting", "abc")
+    result = await operation(communicator, f'{{ meeting(id: "{meeting_id}") {{ id }} }}')
+    assert result == {"data": {"meeting": None}}
+    await communicator.disconnect()

@@ -7,7 +7,7 @@ import strawberry_django
 from strawberry.types import Info
 from strawberry_django.optimizer import optimize
 
-from backend.common.graphql import ListConnection
+from backend.common.graphql import ListConnection, NodeLookup
 from backend.records.actions.base import town_time
 from backend.records.graphql.inputs import MeetingFilter
 from backend.records.graphql.types import BodyType, MeetingType, PersonType
@@ -45,7 +45,8 @@ class RecordsQuery:
         return queryset.order_by("starts_at", "id")
 
     meeting: MeetingType | None = strawberry_django.node(
-        description="One meeting by its ID; null when it does not exist or you may not see it."
+        description="One meeting by its ID; null when it does not exist or you may not see it.",
+        extensions=[NodeLookup()],
     )
 
     @strawberry_django.connection(

@@ -69,6 +69,7 @@ from strawberry_django.relay.utils import resolve_model_id
 
 from backend.api.delegation import ScopeGuard
 from backend.api.loading import load_plan, synchronous_execution
+from backend.common.graphql import django_model
 from backend.common.models import LOADED_RELATIONS
 
 CACHE_SIZE = 512
@@ -139,10 +140,6 @@ def build_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtens
     return extensions
 
 
-def _django_model(origin: type) -> type[models.Model] | None:
-    return getattr(getattr(origin, "__strawberry_django_definition__", None), "model", None)
-
-
 def _plain_field(field: Any) -> bool:
     """A strawberry-django field read straight off the row: no resolver, permission or argument."""
     return (
@@ -154,7 +151,7 @@ def _plain_field(field: Any) -> bool:
 
 
 def _model_field(field: Any, origin: type) -> Any:
-    model = _django_model(origin)
+    model = django_model(origin)
     if model is None:
         return None
     try:
@@ -355,7 +352,7 @@ def _related_plan(model_field: Any, graphql_field: Any, models_by_type: dict) ->
 
 def _node_id_plan(origin: type) -> _NodeId | None:
     """The id column of a model Node whose id is resolved the default way."""
-    model = _django_model(origin)
+    model = django_model(origin)
     if (
         model is None
         or origin._id_attr is None
@@ -961,7 +958,7 @@ def settle(schema: Any) -> None:
             else None
         )
         origin = getattr(definition, "origin", None)
-        model = _django_model(origin)
+        model = django_model(origin)
         if model is not None:
             models_by_type[graphql_type.name] = model
         if isinstance(origin, type):

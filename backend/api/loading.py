@@ -44,6 +44,7 @@ from strawberry.types import Info
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config, run_type_get_queryset
 
+from backend.common.graphql import django_model
 from backend.common.models import LOADED_RELATIONS, QuerySet, loaded_rows_record
 
 PLAN_CACHE_SIZE = 512
@@ -156,10 +157,6 @@ def _raw(info: Any) -> Any:
     return getattr(info, "_raw_info", info)
 
 
-def _django_model(origin: Any) -> type[models.Model] | None:
-    return getattr(getattr(origin, "__strawberry_django_definition__", None), "model", None)
-
-
 def _named(output_type: Any) -> Any:
     while isinstance(output_type, GraphQLNonNull | GraphQLList):
         output_type = output_type.of_type
@@ -226,7 +223,7 @@ class _Planner:
     def plan(self, graphql_type: GraphQLObjectType, selection_sets: list[Any]) -> LoadPlan | None:
         from backend.api.execution import _PLANS, _Column, _Computed, _NodeId, _Related
 
-        model = _django_model(_origin(graphql_type))
+        model = django_model(_origin(graphql_type))
         fields = _fields(selection_sets, graphql_type.name, self.fragments)
         if model is None or fields is None:
             return None

@@ -9,6 +9,7 @@ from typing import Any
 import strawberry
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import models
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import FieldExtension
@@ -51,6 +52,11 @@ class Context:
             scope = getattr(self.request, "scope", None) or {}
             delegation = scope.get("delegation")
         return delegation
+
+
+def django_model(origin: Any) -> type[models.Model] | None:
+    """The model a strawberry-django type stands for; None for any other type."""
+    return getattr(getattr(origin, "__strawberry_django_definition__", None), "model", None)
 
 
 def viewer(info: Info) -> Any:
@@ -182,12 +188,12 @@ class NodeLookup(FieldExtension):
             and issubclass(origin, self.node_type)
         ):
             return False
-        model = getattr(getattr(origin, "__strawberry_django_definition__", None), "model", None)
+        model = django_model(origin)
         if model is None:
             return True
         id_attr = origin.resolve_id_attr()
         try:
-            key = model._meta.pk if id_attr in ("pk", "id") else model._meta.get_field(id_attr)
+            key = model._meta.pk if id_attr == "pk" else model._meta.get_field(id_attr)
             key.to_python(node_id.node_id)
         except (FieldDoesNotExist, ValidationError):
             return False

@@ -29,6 +29,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from django.conf import settings
@@ -48,6 +49,7 @@ from graphql import (
 )
 from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path
+from graphql.type.scalars import serialize_string
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -167,6 +169,8 @@ class _Column:
     attname: str
     coerce: Callable[[Any], Any]
     nullable: bool
+    # What the completer does without calling ``coerce``: see ``_leaf``.
+    shortcut: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +193,7 @@ class _Computed:
     nullable: bool
     # How the function is called: with the row alone, with the row and info, or by keywords.
     call: int
+    shortcut: Any = None
 
 
 _CALL_ROW, _CALL_ROW_INFO, _CALL_KEYWORDS = range(3)
@@ -245,27 +250,44 @@ _PLANS: dict[tuple[str, str], _Plan] = {}
 # object type name -> the class of the plain objects (not models) its planned fields read
 _PLAIN_CLASSES: dict[str, type] = {}
 _MISSING = object()
+# A path's own constructor: ``Path`` is a namedtuple, whose ``__new__`` is a Python function.
+_new_path = tuple.__new__
 
 
-def _leaf(output_type: Any) -> tuple[Callable[[Any], Any], bool] | None:
+def _leaf(output_type: Any) -> tuple[Callable[[Any], Any], bool, Any] | None:
+    """A scalar or enum's output coercion, whether it may be null, and its shortcut.
+
+    The shortcut is what a completer does for the commonest values without calling the
+    coercion: ``str`` for a String, whose coercion gives back a ``str`` as it is; for an enum,
+    its names by the plain strings a row holds (what ``_enum_names`` looks up first).
+    """
     nullable = not isinstance(output_type, GraphQLNonNull)
     leaf = output_type if nullable else output_type.of_type
     coerce = getattr(leaf, "coerce_output_value", None)
     if coerce is None or not isinstance(leaf, GraphQLScalarType | GraphQLEnumType):
         return None
+    shortcut: Any = None
     if isinstance(leaf, GraphQLEnumType):
-        coerce = _enum_names(leaf, coerce)
-    return coerce, nullable
+        names = _enum_names(leaf)
+        coerce = _enum_coercion(names, coerce)
+        shortcut = names
+    elif coerce is serialize_string:
+        shortcut = str
+    return coerce, nullable, shortcut
 
 
-def _enum_names(enum_type: GraphQLEnumType, coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """An enum's output coercion, with a row's plain string (a choice as stored) looked up
-    directly: what graphql-core's own lookup gives it, without the calls around it."""
-    names = {
+def _enum_names(enum_type: GraphQLEnumType) -> dict[str, str]:
+    """An enum's names, by the plain string a row holds for each (a choice as stored)."""
+    return {
         value.value: name
         for name, value in enum_type.values.items()
         if type(value.value) is str  # as the row holds it, not an Enum member
     }
+
+
+def _enum_coercion(names: dict[str, str], coerce: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """An enum's output coercion, with a row's plain string looked up directly: what
+    graphql-core's own lookup gives it, without the calls around it."""
 
     def coerce_name(value: Any) -> Any:
         if type(value) is str:
@@ -320,6 +342,7 @@ def _computed_plan(field: Any, graphql_field: Any) -> _Computed | None:
         coerce=leaf[0],
         nullable=leaf[1],
         call=call,
+        shortcut=leaf[2],
     )
 
 
@@ -687,9 +710,10 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         """Complete an object or a list of objects already loaded, as ``execute_field`` would."""
-        field_path = Path(path, response_name, parent_type.name)
+        field_path = _new_path(Path, (path, response_name, parent_type.name))
         try:
-            child = self._child(plan.object_type, field_details_list)
+            known = self._children.get((plan.object_type, id(field_details_list)))
+            child = self._child(plan.object_type, field_details_list) if known is None else known[1]
             if child is None or not _all_instances(value, plan):
                 return self._complete_standard(
                     parent_type, field_details_list, field_path, value, position_context
@@ -698,27 +722,25 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
             if not plan.many:
                 if value is None:
                     return None
-                return self._sync(
-                    completer(self, value, field_path, position_context, details, grouped)
-                )
+                result = completer(self, value, field_path, position_context, details, grouped)
+                return result if type(result) is dict else self._sync(result)
             completed = []
+            append = completed.append
             for index, item in enumerate(value):
-                item_path = field_path.add_key(index, None)
+                # Path(field_path, index, None), without the namedtuple's Python-level __new__.
+                item_path = _new_path(Path, (field_path, index, None))
                 try:
                     # The items are objects of the type (checked above): straight to its
                     # completer.
-                    completed.append(
-                        self._sync(
-                            completer(self, item, item_path, position_context, details, grouped)
-                        )
-                    )
+                    result = completer(self, item, item_path, position_context, details, grouped)
+                    append(result if type(result) is dict else self._sync(result))
                 except Exception as raw_error:
                     if not plan.items_nullable:
                         raise
                     self.handle_field_error(
                         raw_error, plan.object_type, field_details_list, item_path
                     )
-                    completed.append(None)
+                    append(None)
             return completed
         except Exception as raw_error:
             field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
@@ -789,7 +811,7 @@ def _all_instances(value: Any, plan: _Objects) -> bool:
     """Whether the loaded value has the shape the type promises (else the standard path says so)."""
     if not plan.many:
         return isinstance(value, plan.cls) or (value is None and plan.nullable)
-    return isinstance(value, list | tuple) and all(isinstance(item, plan.cls) for item in value)
+    return isinstance(value, list | tuple) and all(map(isinstance, value, repeat(plan.cls)))
 
 
 # (the type, the steps' kinds and plans) -> the function completing an object with those steps
@@ -816,6 +838,7 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         "Undefined": Undefined,
         "to_base64": to_base64,
         "loaded_relation": _loaded_relation,
+        "LOADED_RELATIONS": LOADED_RELATIONS,
         "DeferredInfo": _DeferredInfo,
         "parent_type": parent_type,
         "type_name": parent_type.name,
@@ -829,6 +852,7 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
     for index, (name, kind, plan) in enumerate(steps):
         namespace[f"plan_{index}"] = plan
         namespace[f"coerce_{index}"] = getattr(plan, "coerce", None)
+        namespace[f"shortcut_{index}"] = getattr(plan, "shortcut", None)
         namespace[f"function_{index}"] = getattr(plan, "function", None)
         namespace[f"field_{index}"] = getattr(plan, "field", None)
         lines.extend(_step_source(index, name, kind, plan))
@@ -876,13 +900,24 @@ def _step_source(index: int, name: str, kind: int, plan: Any) -> list[str]:
     if kind == _COMPUTED:
         return _computed_source(index, name, plan)
     if kind in (_RELATED, _NESTED):
-        loaded = (
-            f"getattr(source, {plan.name!r}, MISSING)"
-            if kind == _NESTED
-            else f"loaded_relation(source, plan_{index})"
-        )
+        if kind == _NESTED:
+            loaded = [f"    value = getattr(source, {plan.name!r}, MISSING)"]
+        elif not plan.objects.many:
+            # What ``_loaded_relation`` reads for an object.
+            loaded = [f"    value = source._state.fields_cache.get({plan.cache_name!r}, MISSING)"]
+        else:
+            # What a load plan loaded, else whatever else ``_loaded_relation`` accepts.
+            loaded = [
+                "    value = row.get(LOADED_RELATIONS)",
+                "    if value is not None:",
+                f"        value = value.get({plan.cache_name!r}, MISSING)",
+                "    else:",
+                "        value = MISSING",
+                "    if value is MISSING:",
+                f"        value = loaded_relation(source, plan_{index})",
+            ]
         return [
-            f"    value = {loaded}",
+            *loaded,
             "    if value is not MISSING:",
             f"        value = executor._complete_related(plan_{index}.objects, parent_type, "
             f"details[{index}], path, {name!r}, value, position_context)",
@@ -907,15 +942,18 @@ def _computed_source(index: int, name: str, plan: _Computed) -> list[str]:
     # A result its scalar refuses, or a null the type forbids, is reported the standard way.
     reported = f"executor._computed_reported(parent_type, {arguments}, result)"
     null = "None" if plan.nullable else reported
+    coerced = [
+        "if result is None:",
+        f"    value = {null}",
+        "else:",
+        f"    value = coerce_{index}(result)",
+        "    if value is None or value is Undefined:",
+        f"        value = {reported}",
+    ]
     return [
         "    try:",
         f"        result = {call}",
-        "        if result is None:",
-        f"            value = {null}",
-        "        else:",
-        f"            value = coerce_{index}(result)",
-        "            if value is None or value is Undefined:",
-        f"                value = {reported}",
+        *_shortcut_source(index, plan, "result", coerced, indent=8),
         "    except Exception as error:",
         f"        value = executor._computed_failed(parent_type, {arguments}, error)",
     ]
@@ -924,18 +962,51 @@ def _computed_source(index: int, name: str, plan: _Computed) -> list[str]:
 def _leaf_source(index: int, plan: _Column) -> list[str]:
     """The scalar's output value, or MISSING where the standard path must decide (a null where
     the type forbids one, a value the scalar refuses)."""
-    return [
-        "    if value is None:",
-        f"        value = {'None' if plan.nullable else 'MISSING'}",
-        "    elif value is not MISSING:",
-        "        try:",
-        f"            value = coerce_{index}(value)",
-        "        except Exception:",
+    coerced = [
+        "if value is None:",
+        f"    value = {'None' if plan.nullable else 'MISSING'}",
+        "elif value is not MISSING:",
+        "    try:",
+        f"        value = coerce_{index}(value)",
+        "    except Exception:",
+        "        value = MISSING",
+        "    else:",
+        "        if value is None or value is Undefined:",
         "            value = MISSING",
-        "        else:",
-        "            if value is None or value is Undefined:",
-        "                value = MISSING",
     ]
+    return _shortcut_source(index, plan, "value", coerced, indent=4)
+
+
+def _shortcut_source(
+    index: int, plan: _Column | _Computed, variable: str, coerced: list[str], *, indent: int
+) -> list[str]:
+    """The lines setting ``value`` from ``variable``: by the leaf's shortcut where it applies
+    (see ``_leaf``), else by the ``coerced`` lines, which call the coercion."""
+    margin = " " * indent
+    if plan.shortcut is str:
+        # A String's coercion gives back a str as it is.
+        if variable == "value":
+            return [
+                f"{margin}if type(value) is not str:",
+                *(f"{margin}    {line}" for line in coerced),
+            ]
+        return [
+            f"{margin}if type({variable}) is str:",
+            f"{margin}    value = {variable}",
+            f"{margin}else:",
+            *(f"{margin}    {line}" for line in coerced),
+        ]
+    if isinstance(plan.shortcut, dict):
+        # An enum's name, looked up as its coercion looks it up first.
+        return [
+            f"{margin}short = shortcut_{index}.get({variable}) if type({variable}) is str "
+            "else None",
+            f"{margin}if short is not None:",
+            f"{margin}    value = short",
+            f"{margin}else:",
+            *(f"{margin}    {line}" for line in coerced),
+        ]
+    return [f"{margin}{line}" for line in coerced]
 
 
 def _in_request_order(

@@ -10,6 +10,7 @@ from strawberry.tools import merge_types
 from backend.accounts.graphql.mutations import AccountMutation
 from backend.accounts.graphql.queries import AccountQuery
 from backend.api.execution import Executor, build_extensions, settle
+from backend.api.extension_hooks import Schema
 from backend.common.graphql import NodeLookup
 from backend.notifications.graphql.mutations import NotificationsMutation
 from backend.notifications.graphql.queries import NotificationsQuery
@@ -35,7 +36,7 @@ Mutation = merge_types("Mutation", (AccountMutation, RecordsMutation, Notificati
 Subscription = merge_types("Subscription", (NotificationsSubscription, RecordsSubscription))
 
 
-schema = strawberry.Schema(
+schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

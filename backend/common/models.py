@@ -136,13 +136,17 @@ def prefetched_released() -> Iterator[Callable[[], None]]:
 def _release(rows: Iterable[Any]) -> None:
     """Drop the rows' prefetched and loaded relations, and those of the related rows in turn."""
     for row in rows:
-        attributes = getattr(row, "__dict__", {})
-        prefetched = attributes.pop("_prefetched_objects_cache", None)
-        for related in (prefetched or {}).values():
-            if getattr(related, "_result_cache", None):
-                _release(related._result_cache)
-        for related_rows in (attributes.pop(LOADED_RELATIONS, None) or {}).values():
-            _release(related_rows)
+        attributes = getattr(row, "__dict__", None)
+        # Most rows (the last level of a page) hold neither: two lookups each.
+        if not attributes:
+            continue
+        if "_prefetched_objects_cache" in attributes:
+            for related in (attributes.pop("_prefetched_objects_cache") or {}).values():
+                if getattr(related, "_result_cache", None):
+                    _release(related._result_cache)
+        if LOADED_RELATIONS in attributes:
+            for related_rows in (attributes.pop(LOADED_RELATIONS) or {}).values():
+                _release(related_rows)
 
 
 class BaseModel(models.Model):

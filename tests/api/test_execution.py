@@ -18,6 +18,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from backend.api import schema as api_schema
 from backend.api.execution import Executor, build_extensions, settle
 from backend.common.graphql import Context
+from backend.records.graphql.types import MeetingStatus
 from backend.records.models import AgendaItem, Body, Meeting, Minutes, MinutesVersion
 from tests.records.factories import at, document_row, records_world, vote_row
 
@@ -171,11 +172,17 @@ class ProbeBody(relay.Node):
     def missing(self) -> str:
         return None  # type: ignore[return-value]
 
+    @strawberry_django.field(only=["slug"])
+    def length(self) -> str:
+        # Not a str: String's coercion turns it into one.
+        return len(self.slug)  # type: ignore[return-value]
+
 
 @strawberry_django.type(Meeting, name="ProbeMeeting")
 class ProbeMeeting(relay.Node):
     title: str = strawberry_django.field()
     body: ProbeBody = strawberry_django.field()
+    status: MeetingStatus = strawberry_django.field()
 
 
 @strawberry.enum
@@ -190,6 +197,8 @@ class ProbeLeaf:
     note: str | None
     strict: str
     colour: ProbeColour
+    # A str, or a number that String's coercion turns into one.
+    label: str = "leaf"
 
 
 @strawberry.type
@@ -216,7 +225,17 @@ class ProbeQuery:
         return [
             ProbeBox(
                 label="plain",
-                leaves=[_leaf("a"), _leaf("b", note="b!")],
+                leaves=[
+                    _leaf("a"),
+                    _leaf("b", note="b!"),
+                    ProbeLeaf(
+                        name="n",
+                        note=None,
+                        strict="ok",
+                        colour=ProbeColour.BLUE,
+                        label=7,  # type: ignore[arg-type]
+                    ),
+                ],
                 maybe_leaves=[],
                 first=_leaf("c"),
                 meeting=meeting,
@@ -262,6 +281,8 @@ def parks_meeting(world) -> Meeting:
         "{ bodies { id name description lenient } }",
         "{ bodies { name strict } }",
         "{ bodies { name missing } }",
+        "{ bodies { name length } }",
+        "{ meetings { title status } }",
         "{ meetings { title body { name lenient } } }",
         "{ meetings { title body { name strict } } }",
     ],
@@ -272,8 +293,20 @@ def test_errors_and_nulls_match_the_standard_path(parks_meeting, probe_schema, q
     assert _errors(fast) == _errors(slow)
 
 
+def test_a_stored_value_outside_its_enum_is_reported_as_the_standard_path_reports_it(
+    parks_meeting, probe_schema
+) -> None:
+    Meeting.objects.filter(pk=parks_meeting.pk).update(status="nonsense")
+    fast, slow = _both(probe_schema, "{ meetings { title status } }", {}, None)
+    assert fast.data == slow.data
+    assert _errors(fast) == _errors(slow)
+    # The one meeting holding it is nulled with an error; the others are complete.
+    assert [path[-1] for _message, path in _errors(fast)] == ["status"]
+    assert None in fast.data["meetings"]
+
+
 PLAIN = """{ boxes {
-  label leaves { name note strict colour } maybeLeaves { name } first { name colour }
+  label leaves { name note strict colour label } maybeLeaves { name } first { name colour }
   meeting { title body { name } }
 } }"""
 
@@ -309,8 +342,10 @@ def test_plain_fields_are_read_without_their_resolvers(
     assert result.data["boxes"][0] == {
         "label": "plain",
         "leaves": [
-            {"name": "a", "note": None, "strict": "ok", "colour": "RED"},
-            {"name": "b", "note": "b!", "strict": "ok", "colour": "RED"},
+            {"name": "a", "note": None, "strict": "ok", "colour": "RED", "label": "leaf"},
+            {"name": "b", "note": "b!", "strict": "ok", "colour": "RED", "label": "leaf"},
+            # A number where the field is a String: coerced, still without the resolver.
+            {"name": "n", "note": None, "strict": "ok", "colour": "BLUE", "label": "7"},
         ],
         "maybeLeaves": [],
         "first": {"name": "c", "colour": "RED"},

@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -59,8 +59,8 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
+from strawberry.relay import types as relay_types
 from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
@@ -123,12 +123,46 @@ class _MaskErrors(MaskErrors):
             super()._process_result(result)
 
 
+# (id of the schema, id of the document, validation rules) -> (schema, document, errors)
+_VALIDATED: dict[tuple[int, int, tuple], tuple[Any, Any, list[GraphQLError]]] = {}
+
+
+class DocumentValidationCache(SchemaExtension):
+    """strawberry's ValidationCache, keyed by the parsed document itself rather than its hash.
+
+    strawberry's cache is an ``lru_cache`` over (schema, document, rules): finding an entry
+    hashes the document, which walks every node of it, about as long as the rest of a small
+    operation's fixed cost. The parser cache hands out the same document object for the same
+    text, so the document's identity is key enough; each entry keeps its document alive, so
+    that identity cannot be reused while the entry stands.
+    """
+
+    def on_validate(self) -> Iterator[None]:
+        from strawberry.schema.schema import validate_document  # circular at import time
+
+        execution_context = self.execution_context
+        schema = execution_context.schema._schema
+        document = execution_context.graphql_document
+        rules = tuple(execution_context.validation_rules)
+        key = (id(schema), id(document), rules)
+        known = _VALIDATED.get(key)
+        if known is not None and known[0] is schema and known[1] is document:
+            errors = known[2]
+        else:
+            errors = validate_document(schema, document, rules)
+            if len(_VALIDATED) >= CACHE_SIZE:
+                _VALIDATED.clear()
+            _VALIDATED[key] = (schema, document, errors)
+        execution_context.pre_execution_errors = errors
+        yield
+
+
 def build_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
         _query_limits,
         lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
         lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        DocumentValidationCache,
         # After the validation cache: what a third-party app's token may run is never cached.
         ScopeGuard,
         QueryOptimizer,
@@ -743,9 +777,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
                     append(None)
             return completed
         except Exception as raw_error:
-            field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
-            self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
-            return None
+            return self._related_failed(parent_type, field_details_list, field_path, raw_error)
+
+    def _related_failed(
+        self,
+        parent_type: GraphQLObjectType,
+        field_details_list: Any,
+        field_path: Path,
+        raw_error: Exception,
+    ) -> None:
+        """An error completing loaded objects, reported as ``execute_field`` reports it."""
+        field_def = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+        self.handle_field_error(raw_error, field_def.type, field_details_list, field_path)
+        return None
 
     def _complete_standard(
         self,
@@ -839,6 +883,8 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         "to_base64": to_base64,
         "loaded_relation": _loaded_relation,
         "LOADED_RELATIONS": LOADED_RELATIONS,
+        "Path": Path,
+        "new_path": _new_path,
         "DeferredInfo": _DeferredInfo,
         "parent_type": parent_type,
         "type_name": parent_type.name,
@@ -855,6 +901,9 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         namespace[f"shortcut_{index}"] = getattr(plan, "shortcut", None)
         namespace[f"function_{index}"] = getattr(plan, "function", None)
         namespace[f"field_{index}"] = getattr(plan, "field", None)
+        objects = getattr(plan, "objects", None)
+        namespace[f"object_type_{index}"] = getattr(objects, "object_type", None)
+        namespace[f"class_{index}"] = getattr(objects, "cls", None)
         lines.extend(_step_source(index, name, kind, plan))
         lines.extend(
             [
@@ -916,11 +965,32 @@ def _step_source(index: int, name: str, kind: int, plan: Any) -> list[str]:
                 "    if value is MISSING:",
                 f"        value = loaded_relation(source, plan_{index})",
             ]
+        related = (
+            f"executor._complete_related(plan_{index}.objects, parent_type, "
+            f"details[{index}], path, {name!r}, value, position_context)"
+        )
+        if plan.objects.many:
+            return [*loaded, "    if value is not MISSING:", f"        value = {related}"]
+        # One object of the type's own class, whose selection was worked out already in this
+        # execution: straight to its completer, as ``_complete_related`` would call it.
         return [
             *loaded,
             "    if value is not MISSING:",
-            f"        value = executor._complete_related(plan_{index}.objects, parent_type, "
-            f"details[{index}], path, {name!r}, value, position_context)",
+            f"        child = executor._children.get((object_type_{index}, id(details[{index}])))"
+            f" if type(value) is class_{index} else None",
+            "        if child is None or child[1] is None:",
+            f"            value = {related}",
+            "        else:",
+            "            child_grouped, child_completer, child_details = child[1]",
+            f"            child_path = new_path(Path, (path, {name!r}, type_name))",
+            "            try:",
+            "                value = child_completer(executor, value, child_path, "
+            "position_context, child_details, child_grouped)",
+            "                if type(value) is not dict:",
+            "                    value = executor._sync(value)",
+            "            except Exception as error:",
+            f"                value = executor._related_failed(parent_type, details[{index}], "
+            "child_path, error)",
         ]
     return ["    value = MISSING"]
 
@@ -1018,8 +1088,48 @@ def _in_request_order(
     return {name: merged[name] for name in grouped_field_set if name in merged}
 
 
+_CONNECTION_PARTS = frozenset({"edges", "pageInfo"})
+
+
+def edges_requested(info: Info) -> bool:
+    """strawberry's ``should_resolve_list_connection_edges``, read off the document itself.
+
+    strawberry decides whether a connection fetches its nodes (or only counts them) by looking
+    for ``edges`` or ``pageInfo`` anywhere below it. To look, it converts the connection's
+    whole selection into its own objects, arguments and directives included: a few thousand
+    steps for a page's query. The answer depends on the names alone, which this reads from the
+    document's nodes, with the same rules (a fragment spread counts by its fragment's name,
+    directives are not read).
+    """
+    raw_info = info._raw_info
+    fragments = raw_info.fragments
+    pending = [
+        selection
+        for node in raw_info.field_nodes
+        if node.selection_set is not None
+        for selection in node.selection_set.selections
+    ]
+    while pending:
+        selection = pending.pop()
+        if isinstance(selection, InlineFragmentNode):
+            selection_set = selection.selection_set
+        else:
+            if selection.name.value in _CONNECTION_PARTS:
+                return True
+            if isinstance(selection, FragmentSpreadNode):
+                fragment = fragments[selection.name.value]
+                selection_set = getattr(fragment, "definition", fragment).selection_set
+            else:
+                selection_set = selection.selection_set
+        if selection_set is not None:
+            pending.extend(selection_set.selections)
+    return False
+
+
 def settle(schema: Any) -> None:
     """Do once, for the built schema, the work strawberry would otherwise repeat per field."""
+    # Read by strawberry's connections, by this name, for every connection resolved.
+    relay_types.should_resolve_list_connection_edges = edges_requested
     models_by_type: dict[str, type[models.Model]] = {}
     classes_by_type: dict[str, type] = {}
     for graphql_type in schema._schema.type_map.values():

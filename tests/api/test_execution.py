@@ -414,3 +414,83 @@ def test_a_search_page_is_identical_to_the_standard_path(settings, text: str) ->
         assert len(page["edges"]) == 3
     else:
         assert page["errors"][0]["code"] == "QUERY_TOO_LONG"
+
+
+@strawberry.type
+class ProbePart:
+    name: str = "part"
+
+    @strawberry.field
+    def edges(self) -> list[ProbePart]:
+        return []
+
+    @strawberry.field
+    def page_info(self) -> ProbePart | None:
+        return None
+
+    @strawberry.field
+    def inner(self) -> ProbePart | None:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("document", "requested"),
+    [
+        ("{ probe { name } }", False),
+        ("{ probe { edges { name } } }", True),
+        ("{ probe { pageInfo { name } } }", True),
+        ("{ probe { inner { inner { edges { name } } } } }", True),
+        ("{ probe { ... on ProbePart { edges { name } } } }", True),
+        ("{ probe { ...F } } fragment F on ProbePart { inner { pageInfo { name } } }", True),
+        ("{ probe { ...F } } fragment F on ProbePart { name inner { name } }", False),
+        # strawberry counts a spread by its fragment's name, as a field by its own.
+        ("{ probe { ...edges } } fragment edges on ProbePart { name }", True),
+        ("{ probe { e: edges @skip(if: true) { name } } }", True),
+        ("{ probe { edges: name } }", False),
+    ],
+)
+def test_a_connection_knows_its_edges_are_wanted_as_strawberry_decides_it(
+    document: str, requested: bool
+) -> None:
+    from strawberry.relay.utils import should_resolve_list_connection_edges
+
+    from backend.api.execution import edges_requested
+
+    answers = []
+
+    @strawberry.type
+    class EdgesQuery:
+        @strawberry.field
+        def probe(self, info: strawberry.Info) -> ProbePart:
+            answers.append((edges_requested(info), should_resolve_list_connection_edges(info)))
+            return ProbePart()
+
+    result = strawberry.Schema(query=EdgesQuery).execute_sync(document)
+    assert result.errors is None
+    assert answers == [(requested, requested)]
+
+
+def test_a_document_is_validated_once_and_its_errors_kept(db, monkeypatch) -> None:
+    from strawberry.schema import schema as strawberry_schema
+
+    from backend.api import execution
+
+    validated = []
+    validate = strawberry_schema.validate_document
+
+    def counted(schema, document, rules):
+        validated.append(document)
+        return validate(schema, document, rules)
+
+    monkeypatch.setattr(strawberry_schema, "validate_document", counted)
+    monkeypatch.setattr(execution, "_VALIDATED", {})
+    schema = api_schema.schema
+    for _ in range(3):
+        assert schema.execute_sync("{ bodies { totalCount } }").errors is None
+        wrong = schema.execute_sync("{ bodies { nope } }")
+        assert [error.message for error in wrong.errors] == [
+            "Cannot query field 'nope' on type 'BodyConnection'."
+        ]
+    # Each text was parsed once (the parser cache) and its document validated once.
+    assert len(validated) == 2
+    assert validated[0] is not validated[1]

@@ -7,7 +7,7 @@ import strawberry_django
 from strawberry.types import Info
 from strawberry_django.optimizer import optimize
 
-from backend.common.graphql import ListConnection, NodeLookup
+from backend.common.graphql import DjangoField, ListConnection, NodeLookup
 from backend.records.actions.base import town_time
 from backend.records.graphql.inputs import MeetingFilter
 from backend.records.graphql.types import BodyType, MeetingType, PersonType
@@ -17,7 +17,9 @@ from backend.records.models import Body, Meeting, Person
 @strawberry.type
 class RecordsQuery:
     @strawberry_django.connection(
-        ListConnection[BodyType], description="Councils, committees and boards, by name."
+        ListConnection[BodyType],
+        description="Councils, committees and boards, by name.",
+        field_cls=DjangoField,
     )
     def bodies(self) -> Iterable[Body]:
         return Body.objects.order_by("name", "id")
@@ -29,6 +31,7 @@ class RecordsQuery:
     @strawberry_django.connection(
         ListConnection[MeetingType],
         description="Meetings you may see, by start time (earliest first).",
+        field_cls=DjangoField,
     )
     def meetings(self, filter: MeetingFilter | None = None) -> Iterable[Meeting]:
         # Who may see which meeting is MeetingType.get_queryset's work, applied to this field.
@@ -50,7 +53,9 @@ class RecordsQuery:
     )
 
     @strawberry_django.connection(
-        ListConnection[PersonType], description="Members of the Town's bodies, by name."
+        ListConnection[PersonType],
+        description="Members of the Town's bodies, by name.",
+        field_cls=DjangoField,
     )
     def people(self) -> Iterable[Person]:
         return Person.objects.order_by("name", "id")

@@ -855,7 +855,7 @@ def _all_instances(value: Any, plan: _Objects) -> bool:
     """Whether the loaded value has the shape the type promises (else the standard path says so)."""
     if not plan.many:
         return isinstance(value, plan.cls) or (value is None and plan.nullable)
-    return isinstance(value, list | tuple) and all(map(isinstance, value, repeat(plan.cls)))
+    return isinstance(value, (list, tuple)) and all(map(isinstance, value, repeat(plan.cls)))
 
 
 # (the type, the steps' kinds and plans) -> the function completing an object with those steps
@@ -905,6 +905,10 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         namespace[f"object_type_{index}"] = getattr(objects, "object_type", None)
         namespace[f"class_{index}"] = getattr(objects, "cls", None)
         lines.extend(_step_source(index, name, kind, plan))
+        if kind == _COMPUTED:
+            # A resolver's value, or its error's null: never left to the standard path.
+            lines.append(f"    results[{name!r}] = value")
+            continue
         lines.extend(
             [
                 "    if value is MISSING:",

@@ -1,9 +1,13 @@
 """How the schema executes: its extensions, and the work settled once when the schema is built.
 
-Three things keep a request's cost close to that of a hand-written view:
+These keep a request's cost close to that of a hand-written view:
 
-- The query limits are validation rules built once per limit value, so the validation cache
-  (keyed by the rules) hits across requests instead of validating every document again.
+- The query limits are validation rules built once per limit value, and a document is
+  validated once: the validation cache is keyed by the parsed document's identity and the rules
+  (``DocumentValidationCache``), never by a hash that walks the document.
+- The extensions' hooks are inspected once per extension class
+  (``backend.api.extension_hooks``); a connection decides whether its edges are wanted from the
+  document's nodes (``edges_requested``), not from strawberry's conversion of its selection.
 - The Django optimizer runs without its per-field hook: every list and connection in this schema
   goes through strawberry-django's own fields, which already apply it to their querysets, so the
   hook (a middleware wrapped around each of the hundreds of fields of a page) adds only cost.
@@ -15,7 +19,8 @@ Three things keep a request's cost close to that of a hand-written view:
   permission, an argument, a deferred column, a null where the type forbids one, a value not
   of the type's class) takes the standard path. How each field of a selection is produced is
   worked out once per execution and shared by every object the selection is read on, as a
-  function generated once for those steps (``_completer``).
+  function generated once for those steps (``_completer``); a String or an enum name is taken
+  as it is where its coercion would give it back unchanged (``_leaf``).
 - Where a field's whole selection is made of such fields, its rows are loaded by a plan worked
   out once per document (``backend.api.loading``) instead of the optimizer's walk and Django's
   prefetch; elsewhere the optimizer does the work. What graphql-core collects of a field's

@@ -136,8 +136,8 @@ class DocumentValidationCache(SchemaExtension):
     """strawberry's ValidationCache, keyed by the parsed document itself rather than its hash.
 
     strawberry's cache is an ``lru_cache`` over (schema, document, rules): finding an entry
-    hashes the document, which walks every node of it, about as long as the rest of a small
-    operation's fixed cost. The parser cache hands out the same document object for the same
+    hashes the document, which walks every node of it (about 10 µs for the meetings page's
+    query), on every request. The parser cache hands out the same document object for the same
     text, so the document's identity is key enough; each entry keeps its document alive, so
     that identity cannot be reused while the entry stands.
     """

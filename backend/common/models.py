@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models.base import ModelState
 from django.db.models.fields.files import FileDescriptor
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
-from django.db.models.query import ModelIterable
+from django.db.models.query import ModelIterable, get_related_populators
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
@@ -58,9 +58,77 @@ def loaded_rows_record(rows: list[models.Model]) -> None:
         batches.append(rows)
 
 
+def _builds_plainly(model: type[models.Model]) -> bool:
+    """Whether ``BaseModel.from_db`` builds this model's rows itself (see there)."""
+    return not (
+        (pre_init.receivers or post_init.receivers)
+        and (pre_init.has_listeners(model) or post_init.has_listeners(model))
+    ) and _loads_plainly(model)
+
+
+@functools.cache
+def _annotations_plain(model: type[models.Model], names: tuple[str, ...]) -> bool:
+    """Whether setting these annotations on a row is a plain write into its ``__dict__``: no
+    class in the model's hierarchy defines an attribute of that name."""
+    return not any(name in klass.__dict__ for name in names for klass in model.__mro__)
+
+
+class RowIterable(ModelIterable):
+    """Django's ``ModelIterable``, building the rows of a plain model (``BaseModel.from_db``)
+    and their annotations without a call and a loop per row.
+
+    Each row gets the same ``__dict__`` (columns, then annotations) and ``_state`` that
+    ``ModelIterable`` gives it through ``from_db`` and ``setattr``; a model, annotation or
+    queryset that needs more (signals, custom construction, known related objects, annotations
+    out of column order or shadowing an attribute) goes through ``ModelIterable`` itself.
+    """
+
+    def __iter__(self) -> Iterator[models.Model]:
+        queryset = self.queryset
+        model = queryset.model
+        query = queryset.query
+        # Without a chosen order of values or extra columns, a row's values are the model's
+        # columns, then its annotations in order (``SQLCompiler.get_select``), then the joined
+        # relations' columns.
+        if (
+            queryset._known_related_objects
+            or query.selected is not None
+            or query.extra_select
+            or not _builds_plainly(model)
+            or not _annotations_plain(model, tuple(query.annotation_select))
+        ):
+            yield from super().__iter__()
+            return
+        db = queryset.db
+        compiler = query.get_compiler(using=db)
+        results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
+        select, klass_info = compiler.select, compiler.klass_info
+        names = [select[index][0].target.attname for index in klass_info["select_fields"]]
+        names.extend(compiler.annotation_col_map)
+        related_populators = get_related_populators(klass_info, select, db)
+        new = model.__new__
+        for row in compiler.results_iter(results):
+            instance = new(model)
+            # What ``from_db`` stores, then what ``setattr`` stores for each annotation.
+            # The joined relations' columns follow; zip stops before them.
+            instance.__dict__.update(zip(names, row, strict=False))
+            state = ModelState()
+            state.adding = False
+            state.db = db
+            instance._state = state
+            for populator in related_populators:
+                populator.populate(row, instance)
+            yield instance
+
+
 class QuerySet(models.QuerySet):
     """Records, within ``prefetched_released``, the rows it prefetched relations for; runs the
-    load plan it was given (``backend.api.loading``) once its rows are fetched."""
+    load plan it was given (``backend.api.loading``) once its rows are fetched. Its rows are
+    built by ``RowIterable``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._iterable_class = RowIterable
 
     # (the plan, the resolve info it runs with) or None
     _planned_loads: tuple[Any, Any] | None = None
@@ -88,7 +156,7 @@ class QuerySet(models.QuerySet):
 
     def _fetch_all(self) -> None:
         loads = self._planned_loads
-        fetching = self._result_cache is None and self._iterable_class is ModelIterable
+        fetching = self._result_cache is None and self._iterable_class is RowIterable
         super()._fetch_all()
         if loads is not None and fetching and self._result_cache:
             plan, info = loads
@@ -166,10 +234,7 @@ class BaseModel(models.Model):
 
     @classmethod
     def from_db(cls, db: str | None, field_names: list[str], values: Any) -> Self:
-        if (
-            (pre_init.receivers or post_init.receivers)
-            and (pre_init.has_listeners(cls) or post_init.has_listeners(cls))
-        ) or not _loads_plainly(cls):
+        if not _builds_plainly(cls):
             return super().from_db(db, field_names, values)
         instance = cls.__new__(cls)
         # ``field_names`` are the loaded columns' attribute names, in the order of ``values``.

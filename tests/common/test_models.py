@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from django.db import models
+from django.db.models import Count, F, Value
+from django.db.models.functions import Length, Upper
 from django.db.models.signals import post_init
 
-from backend.common.models import BaseModel, _loads_plainly
+from backend.common.models import BaseModel, _annotations_plain, _loads_plainly
 from backend.records.models import AgendaItem, Document, Meeting
 from tests.records.factories import document_row, records_world
 
@@ -78,6 +80,34 @@ def test_every_project_model_loads_plainly() -> None:
             lambda: list(Meeting.objects.raw("SELECT id, title FROM records_meeting ORDER BY id")),
             id="raw",
         ),
+        pytest.param(
+            lambda: list(
+                Meeting.objects.annotate(items=Count("agenda_items"), shout=Upper("title"))
+                .only("title")
+                .order_by("pk")
+            ),
+            id="annotations",
+        ),
+        pytest.param(
+            lambda: list(
+                Meeting.objects.select_related("body")
+                .annotate(length=Length("title"))
+                .order_by("pk")
+            ),
+            id="annotation and select_related",
+        ),
+        pytest.param(
+            lambda: list(
+                Meeting.objects.alias(length=Length("title"))
+                .annotate(longer=F("length") + Value(1))
+                .order_by("pk")
+            ),
+            id="alias",
+        ),
+        pytest.param(
+            lambda: list(Meeting.objects.extra(select={"one": "1"}).only("title").order_by("pk")),
+            id="extra",
+        ),
     ],
 )
 def test_loaded_rows_equal_djangos(load: Any) -> None:
@@ -85,6 +115,20 @@ def test_loaded_rows_equal_djangos(load: Any) -> None:
     fast, slow = both_ways(load, Meeting)
     assert [snapshot(row) for row in fast] == [snapshot(row) for row in slow]
     assert len(fast) == 3
+
+
+def test_rows_from_a_related_manager_equal_djangos() -> None:
+    """A related manager's rows know their parent (``_known_related_objects``)."""
+    world = records_world()
+    fast, slow = both_ways(lambda: list(world.published.agenda_items.order_by("pk")), AgendaItem)
+    assert [snapshot(row) for row in fast] == [snapshot(row) for row in slow]
+    assert all(row._state.fields_cache["meeting"] is world.published for row in fast)
+
+
+def test_an_annotation_named_as_a_class_attribute_is_set_through_it() -> None:
+    assert _annotations_plain(Meeting, ("items", "length"))
+    assert not _annotations_plain(Meeting, ("is_published",))  # a property
+    assert not _annotations_plain(Meeting, ("items", "save"))
 
 
 def test_related_rows_from_select_related_equal_djangos() -> None:

@@ -110,8 +110,9 @@ class RowIterable(ModelIterable):
         for row in compiler.results_iter(results):
             instance = new(model)
             # What ``from_db`` stores, then what ``setattr`` stores for each annotation.
-            # The joined relations' columns follow; zip stops before them.
-            instance.__dict__.update(zip(names, row, strict=False))
+            # The joined relations' columns follow; zip stops before them. (No ``strict=``:
+            # zip parses a keyword argument into a dict on every call.)
+            instance.__dict__.update(zip(names, row))  # noqa: B905
             state = ModelState()
             state.adding = False
             state.db = db
@@ -238,7 +239,11 @@ class BaseModel(models.Model):
             return super().from_db(db, field_names, values)
         instance = cls.__new__(cls)
         # ``field_names`` are the loaded columns' attribute names, in the order of ``values``.
-        instance.__dict__.update(zip(field_names, values, strict=True))
+        if len(field_names) != len(values):
+            msg = f"{len(values)} values for {len(field_names)} columns of {cls.__name__}"
+            raise ValueError(msg)
+        # zip's ``strict=`` would be parsed into a dict on every call.
+        instance.__dict__.update(zip(field_names, values))  # noqa: B905
         state = ModelState()
         state.adding = False
         state.db = db

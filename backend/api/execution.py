@@ -30,6 +30,7 @@ These keep a request's cost close to that of a hand-written view:
 from __future__ import annotations
 
 import asyncio
+import binascii
 import functools
 import inspect
 from collections.abc import Callable, Iterator
@@ -66,7 +67,6 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.relay import types as relay_types
-from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 from strawberry_django.fields.field import StrawberryDjangoField
@@ -76,7 +76,7 @@ from strawberry_django.relay.utils import resolve_model_id
 
 from backend.api.delegation import ScopeGuard
 from backend.api.loading import load_plan, synchronous_execution
-from backend.common.graphql import django_model
+from backend.common.graphql import Withheld, django_model
 from backend.common.models import LOADED_RELATIONS
 
 CACHE_SIZE = 512
@@ -233,6 +233,9 @@ class _Computed:
     # How the function is called: with the row alone, with the row and info, or by keywords.
     call: int
     shortcut: Any = None
+    # What the resolver declares it answers from the row (``Withheld``), where the completer
+    # reads the row itself; None to always call it.
+    withheld: Withheld | None = None
 
 
 _CALL_ROW, _CALL_ROW_INFO, _CALL_KEYWORDS = range(3)
@@ -372,6 +375,9 @@ def _computed_plan(field: Any, graphql_field: Any) -> _Computed | None:
             call = _CALL_ROW
         elif positional[1:2] == [info.name]:
             call = _CALL_ROW_INFO
+    withheld = getattr(resolver.wrapped_func, "withheld", None)
+    if not isinstance(withheld, Withheld) or not _withheld_readable(withheld, call, *leaf):
+        withheld = None
     return _Computed(
         field=field,
         function=resolver.wrapped_func,
@@ -382,7 +388,18 @@ def _computed_plan(field: Any, graphql_field: Any) -> _Computed | None:
         nullable=leaf[1],
         call=call,
         shortcut=leaf[2],
+        withheld=withheld,
     )
+
+
+def _withheld_readable(
+    withheld: Withheld, call: int, coerce: Callable[[Any], Any], nullable: bool, shortcut: Any
+) -> bool:
+    """Whether a completer can answer as the declaration says without coercing anything: a
+    String read from a row's plain ``str``, shown as a ``str`` or, where null is allowed, null."""
+    if call == _CALL_KEYWORDS or shortcut is not str:
+        return False
+    return type(withheld.shown) is str or (withheld.shown is None and nullable)
 
 
 def _objects(output_type: Any, classes_by_type: dict[str, type]) -> _Objects | None:
@@ -576,10 +593,19 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         path: Path | None,
         grouped_field_set: Any,
         position_context: Any,
-        results: dict[str, Any],
-        rest: dict[str, Any],
+        names: tuple[str, ...],
+        values: tuple[Any, ...],
+        details: tuple[Any, ...],
     ) -> Any:
-        """The fields a completer left to the standard path, merged with those it produced."""
+        """The fields a completer left to the standard path (``_MISSING``), merged with those
+        it produced."""
+        results: dict[str, Any] = {}
+        rest: dict[str, Any] = {}
+        for name, value, field_details in zip(names, values, details, strict=True):
+            if value is _MISSING:
+                rest[name] = field_details
+            else:
+                results[name] = value
         others = super().execute_fields(parent_type, source_value, path, rest, position_context)
         if self.is_awaitable(others):
 
@@ -872,10 +898,12 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
     """A function producing the planned fields of an object, generated once for these steps.
 
     It does for each field what its kind of step says (read a column, build an id, call a
-    resolver, complete loaded objects), in the selection's order, with each step's constants
-    bound into the code instead of looked up and dispatched on for every field of every object.
-    A field whose value cannot be produced that way (missing, null where the type forbids it, not
-    coercible) is handed back in ``rest`` for the standard path, which reports it.
+    resolver, complete loaded objects), in the selection's order, each into a local of its own,
+    with each step's constants bound into the code instead of looked up and dispatched on for
+    every field of every object; then it returns them as one dict. A field whose value cannot be
+    produced that way (missing, null where the type forbids it, not coercible) is ``MISSING``:
+    the fields are then handed to ``Executor._complete_rest``, which leaves those to the
+    standard path, which reports them.
     """
     # By identity: the completer holds its type and plans, so their ids cannot be reused.
     key = (id(parent_type), tuple((name, kind, id(plan)) for name, kind, plan in steps))
@@ -885,7 +913,7 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
     namespace: dict[str, Any] = {
         "MISSING": _MISSING,
         "Undefined": Undefined,
-        "to_base64": to_base64,
+        "b2a_base64": binascii.b2a_base64,
         "loaded_relation": _loaded_relation,
         "LOADED_RELATIONS": LOADED_RELATIONS,
         "Path": Path,
@@ -893,13 +921,11 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         "DeferredInfo": _DeferredInfo,
         "parent_type": parent_type,
         "type_name": parent_type.name,
+        "names": tuple(name for name, _, _ in steps),
     }
-    lines = [
-        "def complete(executor, source, path, position_context, details, grouped_field_set):",
-        "    row = getattr(source, '__dict__', None)",
-        "    results = {}",
-        "    rest = None",
-    ]
+    lines = ["def complete(executor, source, path, position_context, details, grouped_field_set):"]
+    if any(_reads_row(kind, plan) for _, kind, plan in steps):
+        lines.append("    row = source.__dict__")
     for index, (name, kind, plan) in enumerate(steps):
         namespace[f"plan_{index}"] = plan
         namespace[f"coerce_{index}"] = getattr(plan, "coerce", None)
@@ -909,30 +935,20 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         objects = getattr(plan, "objects", None)
         namespace[f"object_type_{index}"] = getattr(objects, "object_type", None)
         namespace[f"class_{index}"] = getattr(objects, "cls", None)
-        lines.extend(_step_source(index, name, kind, plan))
-        if kind == _COMPUTED:
-            # A resolver's value, or its error's null: never left to the standard path.
-            lines.append(f"    results[{name!r}] = value")
-            continue
+        lines.extend(_step_source(index, name, kind, plan, parent_type.name))
+    values = [f"v{index}" for index in range(len(steps))]
+    # A resolver's value, or its error's null: never left to the standard path.
+    missing = [f"v{i} is MISSING" for i, (_, kind, _) in enumerate(steps) if kind != _COMPUTED]
+    if missing:
         lines.extend(
             [
-                "    if value is MISSING:",
-                "        if rest is None:",
-                "            rest = {}",
-                f"        rest[{name!r}] = details[{index}]",
-                "    else:",
-                f"        results[{name!r}] = value",
+                f"    if {' or '.join(missing)}:",
+                "        return executor._complete_rest(parent_type, source, path, "
+                f"grouped_field_set, position_context, names, ({', '.join(values)},), details)",
             ]
         )
-    lines.extend(
-        [
-            "    if rest is None:",
-            "        return results",
-            "    return executor._complete_rest(",
-            "        parent_type, source, path, grouped_field_set, position_context, results, rest",
-            "    )",
-        ]
-    )
+    entries = ", ".join(f"{name!r}: v{index}" for index, (name, _, _) in enumerate(steps))
+    lines.append(f"    return {{{entries}}}")
     exec(compile("\n".join(lines), f"<completer of {parent_type.name}>", "exec"), namespace)  # noqa: S102
     completer = namespace["complete"]
     if len(_COMPLETERS) >= COMPLETERS_SIZE:
@@ -941,75 +957,88 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
     return completer
 
 
-def _step_source(index: int, name: str, kind: int, plan: Any) -> list[str]:
-    """The lines setting ``value`` for one step: the field's value, or MISSING."""
+def _reads_row(kind: int, plan: Any) -> bool:
+    return (
+        kind in (_COLUMN, _NODE_ID)
+        or (kind == _RELATED and plan.objects.many)
+        or (kind == _COMPUTED and plan.withheld is not None)
+    )
+
+
+def _step_source(index: int, name: str, kind: int, plan: Any, type_name: str) -> list[str]:
+    """The lines setting ``v{index}``: the field's value, or MISSING."""
+    value = f"v{index}"
     if kind == _COLUMN:
-        return [f"    value = row.get({plan.attname!r}, MISSING)", *_leaf_source(index, plan)]
+        return [f"    {value} = row.get({plan.attname!r}, MISSING)", *_leaf_source(index, plan)]
     if kind == _ATTRIBUTE:
         return [
-            f"    value = getattr(source, {plan.attname!r}, MISSING)",
+            f"    {value} = getattr(source, {plan.attname!r}, MISSING)",
             *_leaf_source(index, plan),
         ]
     if kind == _NODE_ID:
+        # ``to_base64(type_name, str(id))``, without its checks of the type's name.
+        prefix = f"{type_name}:"
         return [
-            f"    value = row.get({plan.attname!r})",
-            "    value = MISSING if value is None else to_base64(type_name, str(value))",
+            f"    {value} = row.get({plan.attname!r})",
+            f"    {value} = MISSING if {value} is None else "
+            f"b2a_base64(({prefix!r} + str({value})).encode(), newline=False).decode()",
         ]
     if kind == _COMPUTED:
         return _computed_source(index, name, plan)
     if kind in (_RELATED, _NESTED):
         if kind == _NESTED:
-            loaded = [f"    value = getattr(source, {plan.name!r}, MISSING)"]
+            loaded = [f"    {value} = getattr(source, {plan.name!r}, MISSING)"]
         elif not plan.objects.many:
             # What ``_loaded_relation`` reads for an object.
-            loaded = [f"    value = source._state.fields_cache.get({plan.cache_name!r}, MISSING)"]
+            loaded = [f"    {value} = source._state.fields_cache.get({plan.cache_name!r}, MISSING)"]
         else:
             # What a load plan loaded, else whatever else ``_loaded_relation`` accepts.
             loaded = [
-                "    value = row.get(LOADED_RELATIONS)",
-                "    if value is not None:",
-                f"        value = value.get({plan.cache_name!r}, MISSING)",
+                f"    {value} = row.get(LOADED_RELATIONS)",
+                f"    if {value} is not None:",
+                f"        {value} = {value}.get({plan.cache_name!r}, MISSING)",
                 "    else:",
-                "        value = MISSING",
-                "    if value is MISSING:",
-                f"        value = loaded_relation(source, plan_{index})",
+                f"        {value} = MISSING",
+                f"    if {value} is MISSING:",
+                f"        {value} = loaded_relation(source, plan_{index})",
             ]
         related = (
             f"executor._complete_related(plan_{index}.objects, parent_type, "
-            f"details[{index}], path, {name!r}, value, position_context)"
+            f"details[{index}], path, {name!r}, {value}, position_context)"
         )
         if plan.objects.many:
-            return [*loaded, "    if value is not MISSING:", f"        value = {related}"]
+            return [*loaded, f"    if {value} is not MISSING:", f"        {value} = {related}"]
         # One object of the type's own class, whose selection was worked out already in this
         # execution: straight to its completer, as ``_complete_related`` would call it.
         return [
             *loaded,
-            "    if value is not MISSING:",
+            f"    if {value} is not MISSING:",
             f"        child = executor._children.get((object_type_{index}, id(details[{index}])))"
-            f" if type(value) is class_{index} else None",
+            f" if type({value}) is class_{index} else None",
             "        if child is None or child[1] is None:",
-            f"            value = {related}",
+            f"            {value} = {related}",
             "        else:",
             "            child_grouped, child_completer, child_details = child[1]",
             f"            child_path = new_path(Path, (path, {name!r}, type_name))",
             "            try:",
-            "                value = child_completer(executor, value, child_path, "
+            f"                {value} = child_completer(executor, {value}, child_path, "
             "position_context, child_details, child_grouped)",
-            "                if type(value) is not dict:",
-            "                    value = executor._sync(value)",
+            f"                if type({value}) is not dict:",
+            f"                    {value} = executor._sync({value})",
             "            except Exception as error:",
-            f"                value = executor._related_failed(parent_type, details[{index}], "
+            f"                {value} = executor._related_failed(parent_type, details[{index}], "
             "child_path, error)",
         ]
-    return ["    value = MISSING"]
+    return [f"    {value} = MISSING"]
 
 
 def _computed_source(index: int, name: str, plan: _Computed) -> list[str]:
     """A resolver's call and its scalar's coercion, as ``Executor._complete_computed`` does."""
+    value = f"v{index}"
     arguments = f"details[{index}], path, {name!r}"
     if plan.call == _CALL_KEYWORDS:
         return [
-            f"    value = executor._complete_computed(plan_{index}, parent_type, source, "
+            f"    {value} = executor._complete_computed(plan_{index}, parent_type, source, "
             f"{arguments})"
         ]
     call = (
@@ -1023,55 +1052,72 @@ def _computed_source(index: int, name: str, plan: _Computed) -> list[str]:
     null = "None" if plan.nullable else reported
     coerced = [
         "if result is None:",
-        f"    value = {null}",
+        f"    {value} = {null}",
         "else:",
-        f"    value = coerce_{index}(result)",
-        "    if value is None or value is Undefined:",
-        f"        value = {reported}",
+        f"    {value} = coerce_{index}(result)",
+        f"    if {value} is None or {value} is Undefined:",
+        f"        {value} = {reported}",
     ]
+    called = [
+        "try:",
+        f"    result = {call}",
+        *_shortcut_source(index, plan, "result", coerced, indent=4),
+        "except Exception as error:",
+        f"    {value} = executor._computed_failed(parent_type, {arguments}, error)",
+    ]
+    withheld = plan.withheld
+    if withheld is None:
+        return [f"    {line}" for line in called]
+    # What the resolver declares it answers for a flag of True or False (``Withheld``): the
+    # value shown in the content's place, or the column when it is a plain str. Anything else
+    # is the resolver's to answer.
     return [
-        "    try:",
-        f"        result = {call}",
-        *_shortcut_source(index, plan, "result", coerced, indent=8),
-        "    except Exception as error:",
-        f"        value = executor._computed_failed(parent_type, {arguments}, error)",
+        f"    hidden = row.get({withheld.flag!r})",
+        "    if hidden is True:",
+        f"        {value} = {withheld.shown!r}",
+        "    else:",
+        f"        {value} = row.get({withheld.column!r}) if hidden is False else None",
+        f"        if type({value}) is not str:",
+        *(f"            {line}" for line in called),
     ]
 
 
 def _leaf_source(index: int, plan: _Column) -> list[str]:
     """The scalar's output value, or MISSING where the standard path must decide (a null where
     the type forbids one, a value the scalar refuses)."""
+    value = f"v{index}"
     coerced = [
-        "if value is None:",
-        f"    value = {'None' if plan.nullable else 'MISSING'}",
-        "elif value is not MISSING:",
+        f"if {value} is None:",
+        f"    {value} = {'None' if plan.nullable else 'MISSING'}",
+        f"elif {value} is not MISSING:",
         "    try:",
-        f"        value = coerce_{index}(value)",
+        f"        {value} = coerce_{index}({value})",
         "    except Exception:",
-        "        value = MISSING",
+        f"        {value} = MISSING",
         "    else:",
-        "        if value is None or value is Undefined:",
-        "            value = MISSING",
+        f"        if {value} is None or {value} is Undefined:",
+        f"            {value} = MISSING",
     ]
-    return _shortcut_source(index, plan, "value", coerced, indent=4)
+    return _shortcut_source(index, plan, value, coerced, indent=4)
 
 
 def _shortcut_source(
     index: int, plan: _Column | _Computed, variable: str, coerced: list[str], *, indent: int
 ) -> list[str]:
-    """The lines setting ``value`` from ``variable``: by the leaf's shortcut where it applies
-    (see ``_leaf``), else by the ``coerced`` lines, which call the coercion."""
+    """The lines setting ``v{index}`` from ``variable``: by the leaf's shortcut where it
+    applies (see ``_leaf``), else by the ``coerced`` lines, which call the coercion."""
     margin = " " * indent
+    value = f"v{index}"
     if plan.shortcut is str:
         # A String's coercion gives back a str as it is.
-        if variable == "value":
+        if variable == value:
             return [
-                f"{margin}if type(value) is not str:",
+                f"{margin}if type({value}) is not str:",
                 *(f"{margin}    {line}" for line in coerced),
             ]
         return [
             f"{margin}if type({variable}) is str:",
-            f"{margin}    value = {variable}",
+            f"{margin}    {value} = {variable}",
             f"{margin}else:",
             *(f"{margin}    {line}" for line in coerced),
         ]
@@ -1081,7 +1127,7 @@ def _shortcut_source(
             f"{margin}short = shortcut_{index}.get({variable}) if type({variable}) is str "
             "else None",
             f"{margin}if short is not None:",
-            f"{margin}    value = short",
+            f"{margin}    {value} = short",
             f"{margin}else:",
             *(f"{margin}    {line}" for line in coerced),
         ]

@@ -56,6 +56,31 @@ class Context:
         return delegation
 
 
+@dataclass(frozen=True, slots=True)
+class Withheld:
+    """What a resolver answers when its row says whether its content is withheld.
+
+    Where the row's ``flag`` is ``True`` the answer is ``shown``; where it is ``False``, the
+    row's ``column``. The resolver stays the authority for anything else (the flag missing or
+    not a bool, the column not loaded); the executor reads the row itself in the two cases
+    declared, without calling the resolver.
+    """
+
+    flag: str
+    column: str
+    shown: Any
+
+
+def withheld_by(flag: str, *, column: str, shown: Any) -> Any:
+    """Declare on a resolver that it answers as ``Withheld`` says (see there)."""
+
+    def declare(resolver: Any) -> Any:
+        resolver.withheld = Withheld(flag, column, shown)
+        return resolver
+
+    return declare
+
+
 def django_model(origin: Any) -> type[models.Model] | None:
     """The model a strawberry-django type stands for; None for any other type."""
     return getattr(getattr(origin, "__strawberry_django_definition__", None), "model", None)

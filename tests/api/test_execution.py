@@ -18,7 +18,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from backend.api import schema as api_schema
 from backend.api.execution import Executor, build_extensions, settle
 from backend.common.graphql import Context
-from backend.records.graphql.types import MeetingStatus
+from backend.records.graphql.types import CLOSED_SESSION_TITLE, MeetingStatus
 from backend.records.models import AgendaItem, Body, Meeting, Minutes, MinutesVersion
 from tests.records.factories import at, document_row, records_world, vote_row
 
@@ -124,6 +124,77 @@ def test_a_full_page_is_identical_to_the_standard_path(world, role: str) -> None
     hidden = {item["contentHidden"] for edge in edges for item in edge["node"]["agendaItems"]}
     assert hidden == ({False} if role in ("clerk", "admin") else {False, True})
     assert list(edges[0]["node"]) == list(slow.data["meetings"]["edges"][0]["node"])
+
+
+WITHHELD = ("title", "description", "recommendation", "outcome")
+ITEMS_PAGE = "{ meetings(first: 10) { edges { node { agendaItems { FIELDS } } } } }".replace(
+    "FIELDS", " ".join(WITHHELD)
+)
+
+
+def _items(result) -> list[dict]:
+    assert result.errors is None
+    edges = result.data["meetings"]["edges"]
+    return [item for edge in edges for item in edge["node"]["agendaItems"]]
+
+
+def _counted_resolvers(monkeypatch) -> list[str]:
+    """The calls of the withheld fields' resolvers: each asks ``_content_hidden`` first."""
+    from backend.records.graphql import types
+
+    calls = []
+    decide = types._content_hidden
+
+    def counted(item, info):
+        calls.append(info.field_name)
+        return decide(item, info)
+
+    monkeypatch.setattr(types, "_content_hidden", counted)
+    return calls
+
+
+@pytest.mark.parametrize("role", ["anonymous", "clerk"])
+def test_withheld_fields_are_read_from_the_row_as_their_resolvers_declare(
+    world, monkeypatch, role: str
+) -> None:
+    """Items loaded with their ``content_hidden`` flag are answered from the row, as each
+    resolver declares (``withheld_by``), without calling it."""
+    from backend.records.graphql.types import AgendaItemType
+
+    for name in WITHHELD:
+        declared = getattr(AgendaItemType, name).base_resolver.wrapped_func.withheld
+        assert (declared.flag, declared.column) == ("content_hidden", name)
+    calls = _counted_resolvers(monkeypatch)
+    items = _items(
+        api_schema.schema.execute_sync(ITEMS_PAGE, context_value=_context(world.users()[role]))
+    )
+    assert calls == []
+    closed = [item for item in items if item["title"] == CLOSED_SESSION_TITLE]
+    if role == "anonymous":
+        assert len(closed) >= 4
+        assert all(set(item.values()) == {CLOSED_SESSION_TITLE, None} for item in closed), closed
+    else:
+        assert closed == []
+        assert sum(item["title"] == "Personnel" for item in items) == 4
+
+
+def test_items_without_their_flag_are_answered_by_the_resolvers(world, monkeypatch) -> None:
+    """Rows loaded without the annotation are the resolvers' to answer, and they decide the
+    same."""
+    from backend.records.graphql import types
+
+    annotated = _items(api_schema.schema.execute_sync(ITEMS_PAGE, context_value=_context(None)))
+    visible = types.agenda_items_visible_to
+
+    def unannotated(*, user, queryset):
+        return queryset.filter(pk__in=visible(user=user, queryset=queryset).values("pk"))
+
+    monkeypatch.setattr(types, "agenda_items_visible_to", unannotated)
+    calls = _counted_resolvers(monkeypatch)
+    items = _items(api_schema.schema.execute_sync(ITEMS_PAGE, context_value=_context(None)))
+    assert items == annotated
+    assert sorted(set(calls)) == sorted(WITHHELD)
+    assert len(calls) == len(items) * len(WITHHELD)
 
 
 def test_each_selection_is_planned_once_per_execution(world, monkeypatch) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from strawberry import relay
 from strawberry.types import Info
 
-from backend.common.graphql import UserError, viewer
+from backend.common.graphql import UserError, viewer, withheld_by
 from backend.records.actions import RecordsErrorCode as _Codes
 from backend.records.models import (
     AgendaItem,
@@ -300,6 +300,7 @@ class AgendaItemType(relay.Node):
         only=["title"],
         description=f'The title; "{CLOSED_SESSION_TITLE}" when the content is withheld.',
     )
+    @withheld_by("content_hidden", column="title", shown=CLOSED_SESSION_TITLE)
     def title(self, info: Info) -> str:
         return CLOSED_SESSION_TITLE if _content_hidden(self, info) else self.title
 
@@ -307,6 +308,7 @@ class AgendaItemType(relay.Node):
         only=["description"],
         description="What the item is about; null when the content is withheld.",
     )
+    @withheld_by("content_hidden", column="description", shown=None)
     def description(self, info: Info) -> str | None:
         return None if _content_hidden(self, info) else self.description
 
@@ -314,6 +316,7 @@ class AgendaItemType(relay.Node):
         only=["recommendation"],
         description="Staff's recommendation; null when the content is withheld.",
     )
+    @withheld_by("content_hidden", column="recommendation", shown=None)
     def recommendation(self, info: Info) -> str | None:
         return None if _content_hidden(self, info) else self.recommendation
 
@@ -321,6 +324,7 @@ class AgendaItemType(relay.Node):
         only=["outcome"],
         description="What was decided; null when the content is withheld.",
     )
+    @withheld_by("content_hidden", column="outcome", shown=None)
     def outcome(self, info: Info) -> str | None:
         return None if _content_hidden(self, info) else self.outcome
 

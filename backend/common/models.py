@@ -203,19 +203,23 @@ def prefetched_released() -> Iterator[Callable[[], None]]:
 
 
 def _release(rows: Iterable[Any]) -> None:
-    """Drop the rows' prefetched and loaded relations, and those of the related rows in turn."""
+    """Drop the rows' prefetched and loaded relations, and the prefetched relations of the
+    prefetched rows in turn.
+
+    Django's nested prefetches (``a__b``) fill the related rows' caches without the queryset
+    of those rows knowing it, so they are followed down. Rows a load plan loaded are not: each
+    level it loads relations for records its own rows (``LoadPlan.load``), and any other
+    prefetch on them was recorded by the queryset that made it.
+    """
     for row in rows:
         attributes = getattr(row, "__dict__", None)
-        # Most rows (the last level of a page) hold neither: two lookups each.
         if not attributes:
             continue
         if "_prefetched_objects_cache" in attributes:
             for related in (attributes.pop("_prefetched_objects_cache") or {}).values():
                 if getattr(related, "_result_cache", None):
                     _release(related._result_cache)
-        if LOADED_RELATIONS in attributes:
-            for related_rows in (attributes.pop(LOADED_RELATIONS) or {}).values():
-                _release(related_rows)
+        attributes.pop(LOADED_RELATIONS, None)
 
 
 class BaseModel(models.Model):

@@ -616,25 +616,37 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         return _in_request_order(grouped_field_set, results, others)
 
     def _completer(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple:
-        """How to produce each field of a selection on a type, worked out once per execution.
+        """How to produce each field of a selection on a type, worked out once per execution,
+        or once for all the executions that share the selection.
 
         graphql-core collects a selection's fields once per execution and hands the same
         grouped field set to every object of a list, so the objects of a page share their
-        completer; the completer itself is shared by every execution with the same steps.
+        completer; what ``collect_subfields`` shares between executions (a selection that
+        depends on the document alone) keeps its completers with it.
         """
         key = (parent_type, id(grouped_field_set))
         cached = self._selection_completers.get(key)
         if cached is not None:
             return cached[1]
+        shared = _SHARED_SELECTIONS.get(id(grouped_field_set))
+        if shared is not None and shared[0] is grouped_field_set:
+            made = shared[1].get((parent_type, self.synchronous))
+            if made is None:
+                made = shared[1][(parent_type, self.synchronous)] = self._completer_made(
+                    parent_type, grouped_field_set
+                )
+        else:
+            made = self._completer_made(parent_type, grouped_field_set)
+        # The grouped field set is kept alive with its completer, so its id cannot be reused.
+        self._selection_completers[key] = (grouped_field_set, made)
+        return made
+
+    def _completer_made(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> tuple:
         steps = tuple(
             (response_name, *self._step(parent_type.name, details))
             for response_name, details in grouped_field_set.items()
         )
-        completer = _completer(parent_type, steps)
-        details = tuple(grouped_field_set.values())
-        # The grouped field set is kept alive with its completer, so its id cannot be reused.
-        self._selection_completers[key] = (grouped_field_set, (completer, details))
-        return completer, details
+        return _completer(parent_type, steps), tuple(grouped_field_set.values())
 
     def _step(self, type_name: str, field_details_list: Any) -> tuple[int, Any]:
         node = field_details_list[0].node
@@ -673,7 +685,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         if _document_only(field_details_list, collected, self.fragments):
             if len(_SUBFIELDS) >= SUBFIELDS_SIZE:
                 _SUBFIELDS.clear()
+                _SHARED_SELECTIONS.clear()
+                _SHARED_CHILDREN.clear()
             _SUBFIELDS[key] = (nodes, collected)
+            grouped = collected[0]
+            _SHARED_SELECTIONS[id(grouped)] = (grouped, {})
         return collected
 
     def _info(
@@ -754,15 +770,29 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         key = (object_type, id(field_details_list))
         child = self._children.get(key)
         if child is None:
-            grouped, new_defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
-            if new_defer_usages:
-                child = (field_details_list, None)
-            else:
-                completer, details = self._completer(object_type, grouped)
-                child = (field_details_list, (grouped, completer, details))
+            shared_key = (object_type, id(field_details_list), self.synchronous)
+            child = _SHARED_CHILDREN.get(shared_key)
+            if child is None or child[0] is not field_details_list:
+                child = self._child_made(object_type, field_details_list, shared_key)
             # The field's details are kept with it, so their id cannot be reused.
             self._children[key] = child
         return child[1]
+
+    def _child_made(
+        self, object_type: GraphQLObjectType, field_details_list: Any, shared_key: tuple
+    ) -> tuple:
+        grouped, new_defer_usages, *_ = self.collect_subfields(object_type, field_details_list)
+        if new_defer_usages:
+            return (field_details_list, None)
+        completer, details = self._completer(object_type, grouped)
+        child = (field_details_list, (grouped, completer, details))
+        shared = _SHARED_SELECTIONS.get(id(grouped))
+        if shared is not None and shared[0] is grouped:
+            # Collected from the document alone: the same for every execution of it.
+            if len(_SHARED_CHILDREN) >= SUBFIELDS_SIZE:
+                _SHARED_CHILDREN.clear()
+            _SHARED_CHILDREN[shared_key] = child
+        return child
 
     def _complete_related(
         self,
@@ -850,6 +880,11 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
 # (return type, ids of the operation and the field nodes) -> (those nodes, their subfields)
 _SUBFIELDS: dict[tuple, tuple[tuple, Any]] = {}
 SUBFIELDS_SIZE = 4096
+# id of a grouped field set in _SUBFIELDS -> (that set, {(type, synchronous): its completer})
+_SHARED_SELECTIONS: dict[int, tuple[Any, dict[tuple, tuple]]] = {}
+# (type, id of a field's details, synchronous) -> (those details, what ``_child`` gives), for
+# a field whose subfields are in _SUBFIELDS
+_SHARED_CHILDREN: dict[tuple, tuple[Any, Any]] = {}
 
 
 def _document_only(field_details_list: Any, collected: Any, fragments: dict[str, Any]) -> bool:

@@ -116,6 +116,9 @@ class RowIterable(ModelIterable):
             state = ModelState()
             state.adding = False
             state.db = db
+            # What ``ModelState.fields_cache`` makes on first use: most rows read here get a
+            # related row cached (a joined one, or the parent a load plan attaches).
+            state.fields_cache = {}
             instance._state = state
             for populator in related_populators:
                 populator.populate(row, instance)

@@ -804,39 +804,22 @@ class Executor(StrawberryGraphQLCoreExecutionContext):
         value: Any,
         position_context: Any,
     ) -> Any:
-        """Complete an object or a list of objects already loaded, as ``execute_field`` would."""
+        """Complete one object already loaded, as ``execute_field`` would. (Completers
+        complete lists of them themselves: see ``_many_source``.)"""
         field_path = _new_path(Path, (path, response_name, parent_type.name))
         try:
             known = self._children.get((plan.object_type, id(field_details_list)))
             child = self._child(plan.object_type, field_details_list) if known is None else known[1]
-            if child is None or not _all_instances(value, plan):
+            shaped = isinstance(value, plan.cls) or (value is None and plan.nullable)
+            if child is None or not shaped:
                 return self._complete_standard(
                     parent_type, field_details_list, field_path, value, position_context
                 )
+            if value is None:
+                return None
             grouped, completer, details = child
-            if not plan.many:
-                if value is None:
-                    return None
-                result = completer(self, value, field_path, position_context, details, grouped)
-                return result if type(result) is dict else self._sync(result)
-            completed = []
-            append = completed.append
-            for index, item in enumerate(value):
-                # Path(field_path, index, None), without the namedtuple's Python-level __new__.
-                item_path = _new_path(Path, (field_path, index, None))
-                try:
-                    # The items are objects of the type (checked above): straight to its
-                    # completer.
-                    result = completer(self, item, item_path, position_context, details, grouped)
-                    append(result if type(result) is dict else self._sync(result))
-                except Exception as raw_error:
-                    if not plan.items_nullable:
-                        raise
-                    self.handle_field_error(
-                        raw_error, plan.object_type, field_details_list, item_path
-                    )
-                    append(None)
-            return completed
+            result = completer(self, value, field_path, position_context, details, grouped)
+            return result if type(result) is dict else self._sync(result)
         except Exception as raw_error:
             return self._related_failed(parent_type, field_details_list, field_path, raw_error)
 
@@ -917,13 +900,6 @@ def _document_only(field_details_list: Any, collected: Any, fragments: dict[str,
     return True
 
 
-def _all_instances(value: Any, plan: _Objects) -> bool:
-    """Whether the loaded value has the shape the type promises (else the standard path says so)."""
-    if not plan.many:
-        return isinstance(value, plan.cls) or (value is None and plan.nullable)
-    return isinstance(value, (list, tuple)) and all(map(isinstance, value, repeat(plan.cls)))
-
-
 # (the type, the steps' kinds and plans) -> the function completing an object with those steps
 _COMPLETERS: dict[tuple, Callable[..., Any]] = {}
 COMPLETERS_SIZE = 2048
@@ -957,6 +933,7 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         "parent_type": parent_type,
         "type_name": parent_type.name,
         "names": tuple(name for name, _, _ in steps),
+        "repeat": repeat,
     }
     lines = ["def complete(executor, source, path, position_context, details, grouped_field_set):"]
     if any(_reads_row(kind, plan) for _, kind, plan in steps):
@@ -1042,7 +1019,7 @@ def _step_source(index: int, name: str, kind: int, plan: Any, type_name: str) ->
             f"details[{index}], path, {name!r}, {value}, position_context)"
         )
         if plan.objects.many:
-            return [*loaded, f"    if {value} is not MISSING:", f"        {value} = {related}"]
+            return [*loaded, *_many_source(index, name, plan.objects)]
         # One object of the type's own class, whose selection was worked out already in this
         # execution: straight to its completer, as ``_complete_related`` would call it.
         return [
@@ -1065,6 +1042,57 @@ def _step_source(index: int, name: str, kind: int, plan: Any, type_name: str) ->
             "child_path, error)",
         ]
     return [f"    {value} = MISSING"]
+
+
+def _many_source(index: int, name: str, objects: _Objects) -> list[str]:
+    """A list of loaded objects completed item by item, as graphql-core's list completion
+    would: each by its type's completer, where every item is an object of the type's own class
+    and no deferred fragment takes part; else the standard path."""
+    value = f"v{index}"
+    details = f"details[{index}]"
+    call = (
+        "result = child_completer(executor, item, item_path, position_context, child_details, "
+        "child_grouped)"
+    )
+    append = "append(result if type(result) is dict else executor._sync(result))"
+    if objects.items_nullable:
+        # An item that fails is null, and its error reported; the others stand.
+        item = [
+            "try:",
+            f"    {call}",
+            f"    {append}",
+            "except Exception as error:",
+            f"    executor.handle_field_error(error, object_type_{index}, {details}, item_path)",
+            "    append(None)",
+        ]
+    else:
+        # An item that fails fails the list.
+        item = [call, append]
+    return [
+        f"    if {value} is not MISSING:",
+        f"        field_path = new_path(Path, (path, {name!r}, type_name))",
+        "        try:",
+        f"            child = executor._children.get((object_type_{index}, id({details})))",
+        f"            child = executor._child(object_type_{index}, {details}) if child is None "
+        "else child[1]",
+        f"            if child is None or type({value}) is not list or not all("
+        f"map(isinstance, {value}, repeat(class_{index}))):",
+        f"                {value} = executor._complete_standard(parent_type, {details}, "
+        f"field_path, {value}, position_context)",
+        "            else:",
+        "                child_grouped, child_completer, child_details = child",
+        "                items = []",
+        "                append = items.append",
+        f"                for index, item in enumerate({value}):",
+        "                    # Path(field_path, index, None), without the namedtuple's own "
+        "__new__.",
+        "                    item_path = new_path(Path, (field_path, index, None))",
+        *(f"                    {line}" for line in item),
+        f"                {value} = items",
+        "        except Exception as error:",
+        f"            {value} = executor._related_failed(parent_type, {details}, field_path, "
+        "error)",
+    ]
 
 
 def _computed_source(index: int, name: str, plan: _Computed) -> list[str]:

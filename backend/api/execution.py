@@ -915,6 +915,10 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
     produced that way (missing, null where the type forbids it, not coercible) is ``MISSING``:
     the fields are then handed to ``Executor._complete_rest``, which leaves those to the
     standard path, which reports them.
+
+    Its ``many`` does the same for each object of a list, in one loop, as graphql-core's list
+    completion would: an object that fails is null where the list's items may be (its error
+    reported), else the list fails. An object's path is built only where something reads it.
     """
     # By identity: the completer holds its type and plans, so their ids cannot be reused.
     key = (id(parent_type), tuple((name, kind, id(plan)) for name, kind, plan in steps))
@@ -935,32 +939,78 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         "names": tuple(name for name, _, _ in steps),
         "repeat": repeat,
     }
-    lines = ["def complete(executor, source, path, position_context, details, grouped_field_set):"]
-    if any(_reads_row(kind, plan) for _, kind, plan in steps):
-        lines.append("    row = source.__dict__")
-    for index, (name, kind, plan) in enumerate(steps):
+    for index, (_, _, plan) in enumerate(steps):
         namespace[f"plan_{index}"] = plan
         namespace[f"coerce_{index}"] = getattr(plan, "coerce", None)
         namespace[f"shortcut_{index}"] = getattr(plan, "shortcut", None)
         namespace[f"function_{index}"] = getattr(plan, "function", None)
         namespace[f"field_{index}"] = getattr(plan, "field", None)
+        namespace[f"shown_{index}"] = getattr(getattr(plan, "withheld", None), "shown", None)
         objects = getattr(plan, "objects", None)
         namespace[f"object_type_{index}"] = getattr(objects, "object_type", None)
         namespace[f"class_{index}"] = getattr(objects, "cls", None)
-        lines.extend(_step_source(index, name, kind, plan, parent_type.name))
-    values = [f"v{index}" for index in range(len(steps))]
+    values = ", ".join(f"v{index}" for index in range(len(steps)))
     # A resolver's value, or its error's null: never left to the standard path.
-    missing = [f"v{i} is MISSING" for i, (_, kind, _) in enumerate(steps) if kind != _COMPUTED]
+    missing = " or ".join(
+        f"v{i} is MISSING" for i, (_, kind, _) in enumerate(steps) if kind != _COMPUTED
+    )
+    entries = ", ".join(f"{name!r}: v{index}" for index, (name, _, _) in enumerate(steps))
+    reads_row = any(_reads_row(kind, plan) for _, kind, plan in steps)
+
+    def fields(path: str) -> list[str]:
+        lines = ["    row = source.__dict__"] if reads_row else []
+        for index, (name, kind, plan) in enumerate(steps):
+            lines.extend(_step_source(index, name, kind, plan, parent_type.name, path))
+        return lines
+
+    def rest(path: str) -> str:
+        return (
+            f"executor._complete_rest(parent_type, source, {path}, grouped_field_set, "
+            f"position_context, names, ({values},), details)"
+        )
+
+    lines = [
+        "def complete(executor, source, path, position_context, details, grouped_field_set):",
+        *fields("path"),
+    ]
+    if missing:
+        lines.extend([f"    if {missing}:", f"        return {rest('path')}"])
+    lines.append(f"    return {{{entries}}}")
+    item_path = "new_path(Path, (field_path, index, None))"
+    lines.extend(
+        [
+            "def many(executor, sources, field_path, position_context, details, "
+            "grouped_field_set, list_details, items_nullable):",
+            "    items = []",
+            "    append = items.append",
+            "    for index, source in enumerate(sources):",
+            "        try:",
+            *(f"        {line}" for line in fields(item_path)),
+        ]
+    )
     if missing:
         lines.extend(
             [
-                f"    if {' or '.join(missing)}:",
-                "        return executor._complete_rest(parent_type, source, path, "
-                f"grouped_field_set, position_context, names, ({', '.join(values)},), details)",
+                f"            if {missing}:",
+                f"                result = {rest(item_path)}",
+                "                append(result if type(result) is dict else "
+                "executor._sync(result))",
+                "                continue",
             ]
         )
-    entries = ", ".join(f"{name!r}: v{index}" for index, (name, _, _) in enumerate(steps))
-    lines.append(f"    return {{{entries}}}")
+    lines.extend(
+        [
+            f"            append({{{entries}}})",
+            "        except Exception as error:",
+            "            if not items_nullable:",
+            "                raise",
+            f"            executor.handle_field_error(error, parent_type, list_details, "
+            f"{item_path})",
+            "            append(None)",
+            "    return items",
+            "complete.many = many",
+        ]
+    )
     exec(compile("\n".join(lines), f"<completer of {parent_type.name}>", "exec"), namespace)  # noqa: S102
     completer = namespace["complete"]
     if len(_COMPLETERS) >= COMPLETERS_SIZE:
@@ -977,8 +1027,11 @@ def _reads_row(kind: int, plan: Any) -> bool:
     )
 
 
-def _step_source(index: int, name: str, kind: int, plan: Any, type_name: str) -> list[str]:
-    """The lines setting ``v{index}``: the field's value, or MISSING."""
+def _step_source(
+    index: int, name: str, kind: int, plan: Any, type_name: str, path: str
+) -> list[str]:
+    """The lines setting ``v{index}``: the field's value, or MISSING. ``path`` is the
+    expression of the object's path."""
     value = f"v{index}"
     if kind == _COLUMN:
         return [f"    {value} = row.get({plan.attname!r}, MISSING)", *_leaf_source(index, plan)]
@@ -996,7 +1049,7 @@ def _step_source(index: int, name: str, kind: int, plan: Any, type_name: str) ->
             f"b2a_base64(({prefix!r} + str({value})).encode(), newline=False).decode()",
         ]
     if kind == _COMPUTED:
-        return _computed_source(index, name, plan)
+        return _computed_source(index, name, plan, path)
     if kind in (_RELATED, _NESTED):
         if kind == _NESTED:
             loaded = [f"    {value} = getattr(source, {plan.name!r}, MISSING)"]
@@ -1014,24 +1067,24 @@ def _step_source(index: int, name: str, kind: int, plan: Any, type_name: str) ->
                 f"    if {value} is MISSING:",
                 f"        {value} = loaded_relation(source, plan_{index})",
             ]
-        related = (
-            f"executor._complete_related(plan_{index}.objects, parent_type, "
-            f"details[{index}], path, {name!r}, {value}, position_context)"
-        )
         if plan.objects.many:
-            return [*loaded, *_many_source(index, name, plan.objects)]
+            return [*loaded, *_many_source(index, name, plan.objects, path)]
         # One object of the type's own class, whose selection was worked out already in this
         # execution: straight to its completer, as ``_complete_related`` would call it.
+        related = (
+            f"executor._complete_related(plan_{index}.objects, parent_type, "
+            f"details[{index}], child_path.prev, {name!r}, {value}, position_context)"
+        )
         return [
             *loaded,
             f"    if {value} is not MISSING:",
+            f"        child_path = new_path(Path, ({path}, {name!r}, type_name))",
             f"        child = executor._children.get((object_type_{index}, id(details[{index}])))"
             f" if type({value}) is class_{index} else None",
             "        if child is None or child[1] is None:",
             f"            {value} = {related}",
             "        else:",
             "            child_grouped, child_completer, child_details = child[1]",
-            f"            child_path = new_path(Path, (path, {name!r}, type_name))",
             "            try:",
             f"                {value} = child_completer(executor, {value}, child_path, "
             "position_context, child_details, child_grouped)",
@@ -1044,33 +1097,15 @@ def _step_source(index: int, name: str, kind: int, plan: Any, type_name: str) ->
     return [f"    {value} = MISSING"]
 
 
-def _many_source(index: int, name: str, objects: _Objects) -> list[str]:
-    """A list of loaded objects completed item by item, as graphql-core's list completion
-    would: each by its type's completer, where every item is an object of the type's own class
-    and no deferred fragment takes part; else the standard path."""
+def _many_source(index: int, name: str, objects: _Objects, path: str) -> list[str]:
+    """A list of loaded objects completed by their type's completer (its ``many``), where
+    every item is an object of the type's own class and no deferred fragment takes part; else
+    the standard path."""
     value = f"v{index}"
     details = f"details[{index}]"
-    call = (
-        "result = child_completer(executor, item, item_path, position_context, child_details, "
-        "child_grouped)"
-    )
-    append = "append(result if type(result) is dict else executor._sync(result))"
-    if objects.items_nullable:
-        # An item that fails is null, and its error reported; the others stand.
-        item = [
-            "try:",
-            f"    {call}",
-            f"    {append}",
-            "except Exception as error:",
-            f"    executor.handle_field_error(error, object_type_{index}, {details}, item_path)",
-            "    append(None)",
-        ]
-    else:
-        # An item that fails fails the list.
-        item = [call, append]
     return [
         f"    if {value} is not MISSING:",
-        f"        field_path = new_path(Path, (path, {name!r}, type_name))",
+        f"        field_path = new_path(Path, ({path}, {name!r}, type_name))",
         "        try:",
         f"            child = executor._children.get((object_type_{index}, id({details})))",
         f"            child = executor._child(object_type_{index}, {details}) if child is None "
@@ -1081,24 +1116,19 @@ def _many_source(index: int, name: str, objects: _Objects) -> list[str]:
         f"field_path, {value}, position_context)",
         "            else:",
         "                child_grouped, child_completer, child_details = child",
-        "                items = []",
-        "                append = items.append",
-        f"                for index, item in enumerate({value}):",
-        "                    # Path(field_path, index, None), without the namedtuple's own "
-        "__new__.",
-        "                    item_path = new_path(Path, (field_path, index, None))",
-        *(f"                    {line}" for line in item),
-        f"                {value} = items",
+        f"                {value} = child_completer.many(executor, {value}, field_path, "
+        f"position_context, child_details, child_grouped, {details}, "
+        f"{objects.items_nullable})",
         "        except Exception as error:",
         f"            {value} = executor._related_failed(parent_type, {details}, field_path, "
         "error)",
     ]
 
 
-def _computed_source(index: int, name: str, plan: _Computed) -> list[str]:
+def _computed_source(index: int, name: str, plan: _Computed, path: str) -> list[str]:
     """A resolver's call and its scalar's coercion, as ``Executor._complete_computed`` does."""
     value = f"v{index}"
-    arguments = f"details[{index}], path, {name!r}"
+    arguments = f"details[{index}], {path}, {name!r}"
     if plan.call == _CALL_KEYWORDS:
         return [
             f"    {value} = executor._complete_computed(plan_{index}, parent_type, source, "
@@ -1137,7 +1167,7 @@ def _computed_source(index: int, name: str, plan: _Computed) -> list[str]:
     return [
         f"    hidden = row.get({withheld.flag!r})",
         "    if hidden is True:",
-        f"        {value} = {withheld.shown!r}",
+        f"        {value} = shown_{index}",
         "    else:",
         f"        {value} = row.get({withheld.column!r}) if hidden is False else None",
         f"        if type({value}) is not str:",

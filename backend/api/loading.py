@@ -102,10 +102,12 @@ class LoadPlan:
     def load(self, rows: list[models.Model], raw_info: Any) -> None:
         """Load this level's reverse foreign keys for ``rows``, each in one query."""
         for many in self.many:
-            keys = {row.__dict__[many.target_attname] for row in rows}
-            keys.discard(None)
-            groups: dict[Any, list[models.Model]] = {}
-            if keys:
+            target = many.target_attname
+            # The row each related row points to (the last, should two rows share a key).
+            parents = {row.__dict__[target]: row for row in rows}
+            parents.pop(None, None)
+            groups: dict[Any, list[models.Model]] = {key: [] for key in parents}
+            if parents:
                 related = run_type_get_queryset(
                     QuerySet(model=many.model, using=rows[0]._state.db),
                     many.origin,
@@ -113,18 +115,21 @@ class LoadPlan:
                 )
                 related = many.plan.apply(
                     _within_parent_order(
-                        related.filter(**{f"{many.key_attname}__in": keys}),
+                        related.filter(**{f"{many.key_attname}__in": parents.keys()}),
                         (many.key_name, many.key_attname),
                     ),
                     raw_info,
                 )
+                key_attname, back = many.key_attname, many.back_cache_name
                 for item in related:
-                    groups.setdefault(item.__dict__[many.key_attname], []).append(item)
+                    key = item.__dict__[key_attname]
+                    item._state.fields_cache[back] = parents[key]
+                    groups[key].append(item)
             for row in rows:
-                items = groups.get(row.__dict__[many.target_attname], [])
-                for item in items:
-                    item._state.fields_cache[many.back_cache_name] = row
-                row.__dict__.setdefault(LOADED_RELATIONS, {})[many.name] = items
+                key = row.__dict__[target]
+                row.__dict__.setdefault(LOADED_RELATIONS, {})[many.name] = (
+                    groups[key] if key is not None else []
+                )
         loaded_rows_record(rows)
 
 

@@ -2,9 +2,10 @@
 
 These keep a request's cost close to that of a hand-written view:
 
-- The query limits are validation rules built once per limit value, and a document is
-  validated once: the validation cache is keyed by the parsed document's identity and the rules
-  (``DocumentValidationCache``), never by a hash that walks the document.
+- One extension (``OperationDocument``) sets the query limits, parses a text once and
+  validates a document once: the limits are validation rules built once per limit value, and
+  the validation cache is keyed by the parsed document's identity and the rules, never by a
+  hash that walks the document.
 - The extensions' hooks are inspected once per extension class
   (``backend.api.extension_hooks``); a connection decides whether its edges are wanted from the
   document's nodes (``edges_requested``), not from strawberry's conversion of its selection.
@@ -54,15 +55,13 @@ from graphql import (
     Undefined,
 )
 from graphql.execution.executor import to_nodes
+from graphql.language.parser import parse
 from graphql.pyutils import Path
 from graphql.type.scalars import serialize_string
 from strawberry import relay
 from strawberry.extensions import (
-    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
 )
@@ -104,12 +103,6 @@ def _limit_rules(max_depth: int, max_aliases: int) -> tuple[Any, ...]:
     )
 
 
-def _query_limits() -> AddValidationRules:
-    return AddValidationRules(
-        list(_limit_rules(settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES))
-    )
-
-
 def should_mask_error(error: GraphQLError) -> bool:
     """Mask unexpected exceptions; keep the errors a client can act on (syntax, validation)."""
     original = error.original_error
@@ -130,17 +123,38 @@ class _MaskErrors(MaskErrors):
 
 # (id of the schema, id of the document, validation rules) -> (schema, document, errors)
 _VALIDATED: dict[tuple[int, int, tuple], tuple[Any, Any, list[GraphQLError]]] = {}
+# The text of a document, and the parser's options -> the document
+_parsed = functools.lru_cache(maxsize=CACHE_SIZE)(parse)
 
 
-class DocumentValidationCache(SchemaExtension):
-    """strawberry's ValidationCache, keyed by the parsed document itself rather than its hash.
+class OperationDocument(SchemaExtension):
+    """An operation's document: its limits set, its text parsed once, the document validated
+    once.
 
-    strawberry's cache is an ``lru_cache`` over (schema, document, rules): finding an entry
-    hashes the document, which walks every node of it (about 10 µs for the meetings page's
-    query), on every request. The parser cache hands out the same document object for the same
-    text, so the document's identity is key enough; each entry keeps its document alive, so
-    that identity cannot be reused while the entry stands.
+    What strawberry's ``AddValidationRules`` (with the depth and alias limits),
+    ``MaxTokensLimiter``, ``ParserCache`` and ``ValidationCache`` would do, in that order, as
+    one extension rather than four, whose hooks every operation enters and leaves.
+
+    The validation cache differs from strawberry's: that one is an ``lru_cache`` over (schema,
+    document, rules), and finding an entry hashes the document, which walks every node of it
+    (about 10 µs for the meetings page's query), on every request. The parse cache hands out
+    the same document object for the same text, so the document's identity is key enough;
+    each entry keeps its document alive, so that identity cannot be reused while the entry
+    stands.
     """
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = context.validation_rules + _limit_rules(
+            settings.GRAPHQL_MAX_DEPTH, settings.GRAPHQL_MAX_ALIASES
+        )
+        context.parse_options["max_tokens"] = settings.GRAPHQL_MAX_TOKENS
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = _parsed(context.query, **context.parse_options)
+        yield
 
     def on_validate(self) -> Iterator[None]:
         from strawberry.schema.schema import validate_document  # circular at import time
@@ -164,10 +178,7 @@ class DocumentValidationCache(SchemaExtension):
 
 def build_extensions() -> list[Callable[[], SchemaExtension] | type[SchemaExtension]]:
     extensions: list[Callable[[], SchemaExtension] | type[SchemaExtension]] = [
-        _query_limits,
-        lambda: MaxTokensLimiter(max_token_count=settings.GRAPHQL_MAX_TOKENS),
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        DocumentValidationCache,
+        OperationDocument,
         # After the validation cache: what a third-party app's token may run is never cached.
         ScopeGuard,
         QueryOptimizer,

@@ -219,6 +219,10 @@ async def benchmark(port: int, rounds: int, requests: int, concurrency: int) -> 
             f"{'median':>5}  {graphql_median:>14.1f}  {view_median:>11.1f}  "
             f"{graphql_median / view_median:>6.2f}"
         )
+        # Each round's two rates were measured back to back: their ratio is the least
+        # disturbed by the machine's speed changing between rounds.
+        paired = [g / v for g, v in zip(results[graphql.name], results[view.name], strict=True)]
+        print(f"median of the rounds' ratios: {statistics.median(paired):.2f}")
         for name, seconds in latencies.items():
             ordered = sorted(seconds)
             p50 = ordered[len(ordered) // 2] * 1000

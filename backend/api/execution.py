@@ -76,7 +76,7 @@ from strawberry_django.relay.utils import resolve_model_id
 from backend.api.delegation import ScopeGuard
 from backend.api.loading import load_plan, synchronous_execution
 from backend.common.graphql import Withheld, django_model
-from backend.common.models import LOADED_RELATIONS
+from backend.common.models import LOADED_RELATIONS, RowDicts
 
 CACHE_SIZE = 512
 
@@ -949,6 +949,7 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         "type_name": parent_type.name,
         "names": tuple(name for name, _, _ in steps),
         "repeat": repeat,
+        "RowDicts": RowDicts,
     }
     for index, (_, _, plan) in enumerate(steps):
         namespace[f"plan_{index}"] = plan
@@ -968,10 +969,13 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
     entries = ", ".join(f"{name!r}: v{index}" for index, (name, _, _) in enumerate(steps))
     reads_row = any(_reads_row(kind, plan) for _, kind, plan in steps)
 
-    def fields(path: str) -> list[str]:
-        lines = ["    row = source.__dict__"] if reads_row else []
+    def fields(path: str, *, from_dicts: bool = False) -> list[str]:
+        # From a dict (``RowDicts``), the model instance is built only where a resolver or the
+        # standard path needs it.
+        ready = ["if source is None:", "    source = rows.instance(row)"] if from_dicts else []
+        lines = ["    row = source.__dict__"] if reads_row and not from_dicts else []
         for index, (name, kind, plan) in enumerate(steps):
-            lines.extend(_step_source(index, name, kind, plan, parent_type.name, path))
+            lines.extend(_step_source(index, name, kind, plan, parent_type.name, path, ready))
         return lines
 
     def rest(path: str) -> str:
@@ -1020,14 +1024,61 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
             "            append(None)",
             "    return items",
             "complete.many = many",
+            "complete.dicts = None",
         ]
     )
+    if all(_from_dicts(kind, plan) for _, kind, plan in steps):
+        lines.extend(
+            [
+                "def dicts(executor, rows, field_path, position_context, details, "
+                "grouped_field_set, list_details, items_nullable):",
+                "    items = []",
+                "    append = items.append",
+                "    for index, row in enumerate(rows):",
+                "        source = None",
+                "        try:",
+                *(f"        {line}" for line in fields(item_path, from_dicts=True)),
+            ]
+        )
+        if missing:
+            lines.extend(
+                [
+                    f"            if {missing}:",
+                    "                if source is None:",
+                    "                    source = rows.instance(row)",
+                    f"                result = {rest(item_path)}",
+                    "                append(result if type(result) is dict else "
+                    "executor._sync(result))",
+                    "                continue",
+                ]
+            )
+        lines.extend(
+            [
+                f"            append({{{entries}}})",
+                "        except Exception as error:",
+                "            if not items_nullable:",
+                "                raise",
+                f"            executor.handle_field_error(error, parent_type, list_details, "
+                f"{item_path})",
+                "            append(None)",
+                "    return items",
+                "complete.dicts = dicts",
+            ]
+        )
     exec(compile("\n".join(lines), f"<completer of {parent_type.name}>", "exec"), namespace)  # noqa: S102
     completer = namespace["complete"]
     if len(_COMPLETERS) >= COMPLETERS_SIZE:
         _COMPLETERS.clear()
     _COMPLETERS[key] = completer
     return completer
+
+
+def _from_dicts(kind: int, plan: Any) -> bool:
+    """Whether a step reads a row given as a dict (``RowDicts``): what a load plan loads that
+    way (``LoadPlan.rows``) takes no other step."""
+    return kind in (_COLUMN, _NODE_ID) or (
+        kind == _COMPUTED and plan.withheld is not None and plan.call != _CALL_KEYWORDS
+    )
 
 
 def _reads_row(kind: int, plan: Any) -> bool:
@@ -1039,10 +1090,11 @@ def _reads_row(kind: int, plan: Any) -> bool:
 
 
 def _step_source(
-    index: int, name: str, kind: int, plan: Any, type_name: str, path: str
+    index: int, name: str, kind: int, plan: Any, type_name: str, path: str, ready: list[str]
 ) -> list[str]:
     """The lines setting ``v{index}``: the field's value, or MISSING. ``path`` is the
-    expression of the object's path."""
+    expression of the object's path; ``ready`` the lines that make ``source`` the object
+    before a resolver is called."""
     value = f"v{index}"
     if kind == _COLUMN:
         return [f"    {value} = row.get({plan.attname!r}, MISSING)", *_leaf_source(index, plan)]
@@ -1060,7 +1112,7 @@ def _step_source(
             f"b2a_base64(({prefix!r} + str({value})).encode(), newline=False).decode()",
         ]
     if kind == _COMPUTED:
-        return _computed_source(index, name, plan, path)
+        return _computed_source(index, name, plan, path, ready)
     if kind in (_RELATED, _NESTED):
         if kind == _NESTED:
             loaded = [f"    {value} = getattr(source, {plan.name!r}, MISSING)"]
@@ -1121,13 +1173,22 @@ def _many_source(index: int, name: str, objects: _Objects, path: str) -> list[st
         f"            child = executor._children.get((object_type_{index}, id({details})))",
         f"            child = executor._child(object_type_{index}, {details}) if child is None "
         "else child[1]",
-        f"            if child is None or type({value}) is not list or not all("
-        f"map(isinstance, {value}, repeat(class_{index}))):",
-        f"                {value} = executor._complete_standard(parent_type, {details}, "
-        f"field_path, {value}, position_context)",
-        "            else:",
+        f"            if type({value}) is RowDicts and child is not None "
+        "and child[1].dicts is not None:",
         "                child_grouped, child_completer, child_details = child",
-        f"                {value} = child_completer.many(executor, {value}, field_path, "
+        f"                {value} = child_completer.dicts(executor, {value}, field_path, "
+        f"position_context, child_details, child_grouped, {details}, "
+        f"{objects.items_nullable})",
+        "            else:",
+        f"                if type({value}) is RowDicts:",
+        f"                    {value} = {value}.instances()",
+        f"                if child is None or type({value}) is not list or not all("
+        f"map(isinstance, {value}, repeat(class_{index}))):",
+        f"                    {value} = executor._complete_standard(parent_type, {details}, "
+        f"field_path, {value}, position_context)",
+        "                else:",
+        "                    child_grouped, child_completer, child_details = child",
+        f"                    {value} = child_completer.many(executor, {value}, field_path, "
         f"position_context, child_details, child_grouped, {details}, "
         f"{objects.items_nullable})",
         "        except Exception as error:",
@@ -1136,14 +1197,17 @@ def _many_source(index: int, name: str, objects: _Objects, path: str) -> list[st
     ]
 
 
-def _computed_source(index: int, name: str, plan: _Computed, path: str) -> list[str]:
+def _computed_source(
+    index: int, name: str, plan: _Computed, path: str, ready: list[str]
+) -> list[str]:
     """A resolver's call and its scalar's coercion, as ``Executor._complete_computed`` does."""
     value = f"v{index}"
     arguments = f"details[{index}], {path}, {name!r}"
     if plan.call == _CALL_KEYWORDS:
         return [
+            *(f"    {line}" for line in ready),
             f"    {value} = executor._complete_computed(plan_{index}, parent_type, source, "
-            f"{arguments})"
+            f"{arguments})",
         ]
     call = (
         f"function_{index}(source)"
@@ -1163,6 +1227,7 @@ def _computed_source(index: int, name: str, plan: _Computed, path: str) -> list[
         f"        {value} = {reported}",
     ]
     called = [
+        *ready,
         "try:",
         f"    result = {call}",
         *_shortcut_source(index, plan, "result", coerced, indent=4),

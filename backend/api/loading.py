@@ -45,7 +45,7 @@ from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config, run_type_get_queryset
 
 from backend.common.graphql import django_model
-from backend.common.models import LOADED_RELATIONS, QuerySet, loaded_rows_record
+from backend.common.models import LOADED_RELATIONS, QuerySet, RowDicts, loaded_rows_record
 
 PLAN_CACHE_SIZE = 512
 
@@ -85,6 +85,11 @@ class LoadPlan:
     # what the optimizer optimized) or pages back from the end (``last``); else it need not
     # look at its selection for that.
     counted: bool = True
+    # Whether the executor reads every field of the selection from the row itself (columns,
+    # ids, resolvers that declare what they answer from it: see ``Withheld``), with nothing
+    # joined or loaded below: rows loaded for a parent's relation are then plain dicts
+    # (``RowDicts``), not model instances.
+    rows: bool = False
 
     def apply(self, queryset: models.QuerySet, info: Any) -> models.QuerySet:
         queryset = queryset.only(*self.only)
@@ -106,7 +111,7 @@ class LoadPlan:
             # The row each related row points to (the last, should two rows share a key).
             parents = {row.__dict__[target]: row for row in rows}
             parents.pop(None, None)
-            groups: dict[Any, list[models.Model]] = {key: [] for key in parents}
+            groups: dict[Any, list[Any]] = {}
             if parents:
                 related = run_type_get_queryset(
                     QuerySet(model=many.model, using=rows[0]._state.db),
@@ -120,17 +125,33 @@ class LoadPlan:
                     ),
                     raw_info,
                 )
-                key_attname, back = many.key_attname, many.back_cache_name
-                for item in related:
-                    key = item.__dict__[key_attname]
-                    item._state.fields_cache[back] = parents[key]
-                    groups[key].append(item)
+                groups = _grouped(
+                    list(related.row_dicts() if many.plan.rows else related), parents, many
+                )
             for row in rows:
                 key = row.__dict__[target]
                 row.__dict__.setdefault(LOADED_RELATIONS, {})[many.name] = (
                     groups[key] if key is not None else []
                 )
         loaded_rows_record(rows)
+
+
+def _grouped(loaded: list[Any], parents: dict[Any, Any], many: _Many) -> dict[Any, list[Any]]:
+    """The related rows by the key of their parent: dicts in a ``RowDicts`` each, or model
+    instances, each attached to its parent as Django's prefetch attaches it."""
+    key_attname, back = many.key_attname, many.back_cache_name
+    if loaded and type(loaded[0]) is dict:
+        db = next(iter(parents.values()))._state.db
+        groups = {key: RowDicts(many.model, db, back, parent) for key, parent in parents.items()}
+        for item in loaded:
+            groups[item[key_attname]].append(item)
+        return groups
+    groups = {key: [] for key in parents}
+    for item in loaded:
+        key = item.__dict__[key_attname]
+        item._state.fields_cache[back] = parents[key]
+        groups[key].append(item)
+    return groups
 
 
 def _within_parent_order(queryset: models.QuerySet, key: tuple[str, str]) -> models.QuerySet:
@@ -236,9 +257,12 @@ class _Planner:
         select_related: list[str] = []
         many: dict[str, tuple[Any, Any, list[Any]]] = {}
         to_one: dict[str, tuple[Any, Any, list[Any]]] = {}
+        # Whether every field is read from the row (see ``LoadPlan.rows``).
+        rows = True
         for node in fields:
             name = node.name.value
             if name == "__typename":
+                rows = False
                 continue
             step = _PLANS.get((graphql_type.name, name))
             if node.arguments or step is None:
@@ -250,7 +274,9 @@ class _Planner:
                 if columns is None:
                     return None
                 only.update(columns)
+                rows = rows and step.withheld is not None
             elif isinstance(step, _Related) and node.selection_set is not None:
+                rows = False
                 groups = many if step.objects.many else to_one
                 entry = groups.setdefault(step.cache_name, (step, graphql_type.fields[name], []))
                 entry[2].append(node.selection_set.selections)
@@ -297,6 +323,7 @@ class _Planner:
                         only=tuple(sorted({*below.only, foreign_key.attname})),
                         select_related=below.select_related,
                         many=below.many,
+                        rows=below.rows,
                     ),
                 )
             )
@@ -305,6 +332,7 @@ class _Planner:
             only=tuple(sorted(only)),
             select_related=tuple(select_related),
             many=tuple(loads),
+            rows=rows and not select_related and not loads,
         )
 
 

@@ -84,28 +84,14 @@ class RowIterable(ModelIterable):
     """
 
     def __iter__(self) -> Iterator[models.Model]:
-        queryset = self.queryset
-        model = queryset.model
-        query = queryset.query
-        # Without a chosen order of values or extra columns, a row's values are the model's
-        # columns, then its annotations in order (``SQLCompiler.get_select``), then the joined
-        # relations' columns.
-        if (
-            queryset._known_related_objects
-            or query.selected is not None
-            or query.extra_select
-            or not _builds_plainly(model)
-            or not _annotations_plain(model, tuple(query.annotation_select))
-        ):
+        prepared = self._executed()
+        if prepared is None:
             yield from super().__iter__()
             return
-        db = queryset.db
-        compiler = query.get_compiler(using=db)
-        results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
-        select, klass_info = compiler.select, compiler.klass_info
-        names = [select[index][0].target.attname for index in klass_info["select_fields"]]
-        names.extend(compiler.annotation_col_map)
-        related_populators = get_related_populators(klass_info, select, db)
+        compiler, results, names = prepared
+        db = compiler.using
+        model = compiler.klass_info["model"]
+        related_populators = get_related_populators(compiler.klass_info, compiler.select, db)
         new = model.__new__
         for row in compiler.results_iter(results):
             instance = new(model)
@@ -123,6 +109,71 @@ class RowIterable(ModelIterable):
             for populator in related_populators:
                 populator.populate(row, instance)
             yield instance
+
+    def _executed(self) -> tuple[Any, Any, list[str]] | None:
+        """The query run, with the names of a row's first values (its columns, then its
+        annotations); None where a row needs more than those (see the class)."""
+        queryset = self.queryset
+        model = queryset.model
+        query = queryset.query
+        # Without a chosen order of values or extra columns, a row's values are the model's
+        # columns, then its annotations in order (``SQLCompiler.get_select``), then the joined
+        # relations' columns.
+        if (
+            queryset._known_related_objects
+            or query.selected is not None
+            or query.extra_select
+            or not _builds_plainly(model)
+            or not _annotations_plain(model, tuple(query.annotation_select))
+        ):
+            return None
+        compiler = query.get_compiler(using=queryset.db)
+        results = compiler.execute_sql(chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size)
+        select, klass_info = compiler.select, compiler.klass_info
+        names = [select[index][0].target.attname for index in klass_info["select_fields"]]
+        names.extend(compiler.annotation_col_map)
+        return compiler, results, names
+
+
+class RowDictIterable(RowIterable):
+    """Each row as a plain dict of what ``RowIterable`` would put in its ``__dict__`` (its
+    columns and annotations), for a reader that needs nothing more; where a row would need more
+    (a joined relation, or anything ``RowIterable`` leaves to Django), its model instance."""
+
+    def __iter__(self) -> Iterator[Any]:
+        prepared = None if self.queryset.query.select_related else self._executed()
+        if prepared is None:
+            yield from RowIterable.__iter__(self)
+            return
+        compiler, results, names = prepared
+        for row in compiler.results_iter(results):
+            yield dict(zip(names, row))  # noqa: B905 (see RowIterable)
+
+
+class RowDicts(list):
+    """A parent row's related rows loaded as dicts (``RowDictIterable``), with what their
+    model instances need: ``instance`` builds the one ``RowIterable`` would have built."""
+
+    __slots__ = ("back", "db", "model", "parent")
+
+    def __init__(self, model: type[models.Model], db: str, back: str, parent: Any) -> None:
+        super().__init__()
+        self.model, self.db, self.back, self.parent = model, db, back, parent
+
+    def instance(self, row: dict[str, Any]) -> models.Model:
+        """The model instance of ``row``, its parent attached as a load plan attaches it."""
+        model = self.model
+        instance = model.__new__(model)
+        instance.__dict__.update(row)
+        state = ModelState()
+        state.adding = False
+        state.db = self.db
+        state.fields_cache = {self.back: self.parent}
+        instance._state = state
+        return instance
+
+    def instances(self) -> list[models.Model]:
+        return [self.instance(row) for row in self]
 
 
 class QuerySet(models.QuerySet):
@@ -149,6 +200,12 @@ class QuerySet(models.QuerySet):
     def planned(self) -> bool:
         """Whether a load plan loads relations for the rows once they are fetched."""
         return self._planned_loads is not None
+
+    def row_dicts(self) -> Self:
+        """This queryset, whose rows are plain dicts where they can be (``RowDictIterable``)."""
+        clone = self._chain()
+        clone._iterable_class = RowDictIterable
+        return clone
 
     def page_kept(self, start: int, stop: int, kept: int) -> Self:
         """This queryset, whose slice ``[start:stop]`` is a page that returns only its first

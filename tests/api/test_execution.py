@@ -197,6 +197,75 @@ def test_items_without_their_flag_are_answered_by_the_resolvers(world, monkeypat
     assert len(calls) == len(items) * len(WITHHELD)
 
 
+ROWS_PAGE = """
+query ($first: Int!) {
+  meetings(first: $first) {
+    edges { node {
+      id title
+      agendaItems {
+        id position number title description recommendation outcome kind isClosedSession
+        revision
+      }
+    } }
+  }
+}
+"""
+
+
+def _counting_dict_rows(monkeypatch) -> dict[str, int]:
+    """How many related rows were loaded as dicts, and how many became model instances."""
+    from backend.common import models as common_models
+
+    counts = {"dicts": 0, "instances": 0}
+    iterate, instance = common_models.RowDictIterable.__iter__, common_models.RowDicts.instance
+
+    def dicts(self):
+        for row in iterate(self):
+            counts["dicts"] += type(row) is dict
+            yield row
+
+    def counted_instance(self, row):
+        counts["instances"] += 1
+        return instance(self, row)
+
+    monkeypatch.setattr(common_models.RowDictIterable, "__iter__", dicts)
+    monkeypatch.setattr(common_models.RowDicts, "instance", counted_instance)
+    return counts
+
+
+@pytest.mark.parametrize("role", ["anonymous", "resident", "clerk", "other_clerk", "admin"])
+def test_related_rows_read_as_dicts_give_the_standard_paths_page(
+    world, monkeypatch, role: str
+) -> None:
+    counts = _counting_dict_rows(monkeypatch)
+    fast, slow = _both(api_schema.schema, ROWS_PAGE, {"first": 10}, world.users()[role])
+    assert fast.errors is None and slow.errors is None
+    assert fast.data == slow.data
+    items = [
+        item for edge in fast.data["meetings"]["edges"] for item in edge["node"]["agendaItems"]
+    ]
+    assert len(items) >= 9
+    # Every item was read from its dict, none built as a model instance.
+    assert counts == {"dicts": len(items), "instances": 0}
+
+
+def test_a_row_read_as_a_dict_that_needs_the_standard_path_becomes_its_model_instance(
+    world, monkeypatch
+) -> None:
+    """A value the executor cannot take as it is (a stored kind outside its enum) sends the
+    item to the standard path, on the instance a model row would have been."""
+    item = AgendaItem.objects.filter(title="Roads").order_by("pk").first()
+    AgendaItem.objects.filter(pk=item.pk).update(kind="nonsense")
+    counts = _counting_dict_rows(monkeypatch)
+    query = "{ meetings(first: 10) { edges { node { title agendaItems { number kind } } } } }"
+    fast, slow = _both(api_schema.schema, query, {}, None)
+    assert fast.data == slow.data
+    assert _errors(fast) == _errors(slow)
+    assert [path[-1] for _message, path in _errors(fast)] == ["kind"]
+    assert counts["dicts"] > 1
+    assert counts["instances"] == 1
+
+
 def test_each_selection_is_planned_once_for_the_executions_of_a_document(
     world, monkeypatch
 ) -> None:

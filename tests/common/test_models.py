@@ -12,7 +12,13 @@ from django.db.models import Count, F, Value
 from django.db.models.functions import Length, Upper
 from django.db.models.signals import post_init
 
-from backend.common.models import BaseModel, _annotations_plain, _loads_plainly
+from backend.common.models import (
+    BaseModel,
+    RowDictIterable,
+    RowDicts,
+    _annotations_plain,
+    _loads_plainly,
+)
 from backend.records.models import AgendaItem, Document, Meeting
 from tests.records.factories import document_row, records_world
 
@@ -168,3 +174,36 @@ def test_a_model_with_an_init_receiver_loads_through_django() -> None:
     with django_loading(Meeting) as seen:
         meetings = list(Meeting.objects.all())
     assert seen == meetings
+
+
+def test_rows_read_as_dicts_hold_what_a_model_row_holds() -> None:
+    world = records_world()
+    items = AgendaItem.objects.annotate(length=Length("title")).only("title", "meeting_id")
+    rows = list(items.order_by("pk"))
+    dicts = list(items.row_dicts().order_by("pk"))
+    assert dicts == [{k: v for k, v in row.__dict__.items() if k != "_state"} for row in rows]
+    assert "length" in dicts[0]
+    # Built back into a model instance: the row Django would have loaded, its parent attached.
+    parent = world.published
+    related = RowDicts(AgendaItem, "default", "meeting", parent)
+    related.extend(dicts)
+    built = related.instances()
+    for instance, row in zip(built, rows, strict=True):
+        expected = snapshot(row)
+        expected["cached"] = {"meeting": parent}
+        assert snapshot(instance) == expected
+
+
+@pytest.mark.parametrize(
+    "load",
+    [
+        pytest.param(lambda: Meeting.objects.select_related("body").row_dicts(), id="joined"),
+        pytest.param(lambda: Meeting.objects.extra(select={"one": "1"}).row_dicts(), id="extra"),
+    ],
+)
+def test_rows_that_need_more_than_a_dict_are_model_instances(load: Any) -> None:
+    records_world()
+    queryset = load()
+    assert queryset._iterable_class is RowDictIterable
+    rows = list(queryset.order_by("pk"))
+    assert rows and all(isinstance(row, Meeting) for row in rows)

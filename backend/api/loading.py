@@ -45,7 +45,13 @@ from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config, run_type_get_queryset
 
 from backend.common.graphql import django_model
-from backend.common.models import LOADED_RELATIONS, QuerySet, RowDicts, loaded_rows_record
+from backend.common.models import (
+    LOADED_RELATIONS,
+    QuerySet,
+    RowDictIterable,
+    RowDicts,
+    loaded_rows_record,
+)
 
 PLAN_CACHE_SIZE = 512
 
@@ -125,9 +131,10 @@ class LoadPlan:
                     ),
                     raw_info,
                 )
-                groups = _grouped(
-                    list(related.row_dicts() if many.plan.rows else related), parents, many
-                )
+                if many.plan.rows:
+                    # ``row_dicts()`` without its clone: the queryset was made here, for this.
+                    related._iterable_class = RowDictIterable
+                groups = _grouped(list(related), parents, many)
             for row in rows:
                 key = row.__dict__[target]
                 row.__dict__.setdefault(LOADED_RELATIONS, {})[many.name] = (

@@ -19,9 +19,11 @@ These keep a request's cost close to that of a hand-written view:
   where strawberry itself would only have read the attribute. Anything else (a resolver, a
   permission, an argument, a deferred column, a null where the type forbids one, a value not
   of the type's class) takes the standard path. How each field of a selection is produced is
-  worked out once per execution and shared by every object the selection is read on, as a
-  function generated once for those steps (``_completer``); a String or an enum name is taken
-  as it is where its coercion would give it back unchanged (``_leaf``).
+  worked out once for the executions of a document and shared by every object the selection
+  is read on, as a function generated once for those steps (``_completer``), which completes a
+  list of objects in one loop; a String or an enum name is taken as it is where its coercion
+  would give it back unchanged (``_leaf``), and a resolver that declares what it answers from
+  the row (``withheld_by``) is answered from the row without a call.
 - Where a field's whole selection is made of such fields, its rows are loaded by a plan worked
   out once per document (``backend.api.loading``) instead of the optimizer's walk and Django's
   prefetch; elsewhere the optimizer does the work. What graphql-core collects of a field's

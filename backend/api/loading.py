@@ -12,7 +12,9 @@ per document and applies it on each request:
   no visibility rules of its own;
 - the reverse foreign keys, loaded after the rows in one query per relation, through the related
   type's ``get_queryset`` (its visibility rules, for this viewer, on every request), grouped by
-  row into plain lists the executor reads.
+  row into plain lists the executor reads; where the executor reads every selected field of the
+  related rows from the row itself, with nothing below them, the related rows are plain dicts
+  (``LoadPlan.rows``, ``RowDicts``), made model instances only where something needs one.
 
 Anything else (arguments below the root, fragments on other types, directives, a field the
 executor does not complete itself, an asynchronous execution such as a subscription) is left to

@@ -994,29 +994,36 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
         lines.extend([f"    if {missing}:", f"        return {rest('path')}"])
     lines.append(f"    return {{{entries}}}")
     item_path = "new_path(Path, (field_path, index, None))"
-    lines.extend(
-        [
-            "def many(executor, sources, field_path, position_context, details, "
+
+    def list_function(name: str, *, from_dicts: bool) -> list[str]:
+        """Each object of a list in one loop: model instances, or dicts (``RowDicts``)."""
+        ready = ["if source is None:", "    source = rows.instance(row)"] if from_dicts else []
+        lines = [
+            f"def {name}(executor, rows, field_path, position_context, details, "
             "grouped_field_set, list_details, items_nullable):",
             "    items = []",
             "    append = items.append",
-            "    for index, source in enumerate(sources):",
+            *(
+                ["    for index, row in enumerate(rows):", "        source = None"]
+                if from_dicts
+                else ["    for index, source in enumerate(rows):"]
+            ),
             "        try:",
-            *(f"        {line}" for line in fields(item_path)),
+            *(f"        {line}" for line in fields(item_path, from_dicts=from_dicts)),
         ]
-    )
-    if missing:
-        lines.extend(
-            [
-                f"            if {missing}:",
-                f"                result = {rest(item_path)}",
-                "                append(result if type(result) is dict else "
-                "executor._sync(result))",
-                "                continue",
-            ]
-        )
-    lines.extend(
-        [
+        if missing:
+            lines.extend(
+                [
+                    f"            if {missing}:",
+                    *(f"                {line}" for line in ready),
+                    f"                result = {rest(item_path)}",
+                    "                append(result if type(result) is dict else "
+                    "executor._sync(result))",
+                    "                continue",
+                ]
+            )
+        return [
+            *lines,
             f"            append({{{entries}}})",
             "        except Exception as error:",
             "            if not items_nullable:",
@@ -1025,48 +1032,13 @@ def _completer(parent_type: GraphQLObjectType, steps: tuple) -> Callable[..., An
             f"{item_path})",
             "            append(None)",
             "    return items",
-            "complete.many = many",
-            "complete.dicts = None",
         ]
-    )
+
+    lines.extend([*list_function("many", from_dicts=False), "complete.many = many"])
     if all(_from_dicts(kind, plan) for _, kind, plan in steps):
-        lines.extend(
-            [
-                "def dicts(executor, rows, field_path, position_context, details, "
-                "grouped_field_set, list_details, items_nullable):",
-                "    items = []",
-                "    append = items.append",
-                "    for index, row in enumerate(rows):",
-                "        source = None",
-                "        try:",
-                *(f"        {line}" for line in fields(item_path, from_dicts=True)),
-            ]
-        )
-        if missing:
-            lines.extend(
-                [
-                    f"            if {missing}:",
-                    "                if source is None:",
-                    "                    source = rows.instance(row)",
-                    f"                result = {rest(item_path)}",
-                    "                append(result if type(result) is dict else "
-                    "executor._sync(result))",
-                    "                continue",
-                ]
-            )
-        lines.extend(
-            [
-                f"            append({{{entries}}})",
-                "        except Exception as error:",
-                "            if not items_nullable:",
-                "                raise",
-                f"            executor.handle_field_error(error, parent_type, list_details, "
-                f"{item_path})",
-                "            append(None)",
-                "    return items",
-                "complete.dicts = dicts",
-            ]
-        )
+        lines.extend([*list_function("dicts", from_dicts=True), "complete.dicts = dicts"])
+    else:
+        lines.append("complete.dicts = None")
     exec(compile("\n".join(lines), f"<completer of {parent_type.name}>", "exec"), namespace)  # noqa: S102
     completer = namespace["complete"]
     if len(_COMPLETERS) >= COMPLETERS_SIZE:

@@ -94,18 +94,6 @@ class _SettledHooks(ExtensionContextManagerBase):
                 wrapped.append(_new_tuple(WrappedHook, (extension, hook, False)))
         self.hooks = wrapped
 
-    def get_hook(self, extension: SchemaExtension) -> WrappedHook | None:
-        hook_fn = _hook_of(self, type(extension))
-        if hook_fn is None:
-            return None
-        if hook_fn is _OTHER:
-            return super().get_hook(extension)
-        return WrappedHook(
-            extension=extension,
-            hook=functools.partial(_GeneratorContextManager, hook_fn, (extension,), {}),
-            is_async=False,
-        )
-
 
 class _Operation(_SettledHooks, OperationContextManager):
     __slots__ = ()
